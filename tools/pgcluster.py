@@ -1,0 +1,208 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The suite's PostgreSQL: a given server (CRM_PG_URI) or a private cluster.
+
+The private cluster lives under var/pg, listens on 127.0.0.1 only (no Unix
+socket: the path could be too long) and has one superuser role, ``tryton``,
+whose generated password is kept in var/pg/password.
+"""
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+from . import ROOT, SetupError
+
+PG_DIR = ROOT / 'var' / 'pg'
+DATA_DIR = PG_DIR / 'data'
+PASSWORD_FILE = PG_DIR / 'password'
+PORT_FILE = PG_DIR / 'port'
+LOG_FILE = PG_DIR / 'postgresql.log'
+DEFAULT_PORT = 55432
+ROLE = 'tryton'
+
+
+def bin_dir():
+    "The newest installed PostgreSQL server's bin directory"
+    candidates = sorted(
+        glob.glob('/usr/lib/postgresql/*/bin/postgres'),
+        key=lambda p: int(p.split('/')[4]))
+    if candidates:
+        return os.path.dirname(candidates[-1])
+    found = shutil.which('pg_ctl')
+    if found:
+        return os.path.dirname(os.path.realpath(found))
+    raise SetupError(
+        "PostgreSQL server binaries not found",
+        "install them: apt-get install postgresql")
+
+
+def _run_as():
+    "postgres refuses to run as root: run it as the postgres system user"
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam('postgres')
+    except KeyError:
+        raise SetupError(
+            "no 'postgres' system user to run the private cluster",
+            "install the server: apt-get install postgresql")
+    return ['runuser', '-u', 'postgres', '--']
+
+
+def _pg(cmd, *args, **kwargs):
+    return subprocess.run(
+        _run_as() + [os.path.join(bin_dir(), cmd), *args],
+        capture_output=True, text=True, **kwargs)
+
+
+def port_in_use(port, host='127.0.0.1'):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def reachable(uri, timeout=3):
+    import psycopg
+    parts = urlsplit(uri)
+    try:
+        psycopg.connect(
+            host=parts.hostname or None, port=parts.port or None,
+            user=parts.username or None, password=parts.password or None,
+            dbname='postgres', connect_timeout=timeout).close()
+    except psycopg.OperationalError as exception:
+        return str(exception).strip().splitlines()[0]
+    return None
+
+
+def _initdb():
+    PG_DIR.mkdir(parents=True, exist_ok=True)
+    if not PASSWORD_FILE.exists():
+        PASSWORD_FILE.write_text(secrets.token_urlsafe(18))
+        PASSWORD_FILE.chmod(0o600)
+    if (DATA_DIR / 'PG_VERSION').exists():
+        return
+    if DATA_DIR.exists():
+        # A half-created cluster from an interrupted run
+        shutil.rmtree(DATA_DIR)
+    DATA_DIR.mkdir()
+    pwfile = PG_DIR / 'pwfile'
+    pwfile.write_text(PASSWORD_FILE.read_text())
+    if _run_as():
+        shutil.chown(PG_DIR, 'postgres')
+        shutil.chown(DATA_DIR, 'postgres')
+        shutil.chown(pwfile, 'postgres')
+        if _pg('postgres', '--version', cwd='/').returncode:
+            raise SetupError(
+                "the postgres user cannot run the server",
+                "check the PostgreSQL installation")
+        check = subprocess.run(
+            _run_as() + ['test', '-w', str(DATA_DIR)], cwd='/')
+        if check.returncode:
+            raise SetupError(
+                f"the postgres user cannot write to {DATA_DIR}",
+                "clone the project where other users may traverse the "
+                "parent folders (chmod o+x), or set CRM_PG_URI")
+    try:
+        result = _pg(
+            'initdb', '-D', str(DATA_DIR), '-U', ROLE, '-E', 'UTF8',
+            '--locale=C.UTF-8', '--auth=scram-sha-256',
+            f'--pwfile={pwfile}', cwd='/')
+    finally:
+        pwfile.unlink()
+    if result.returncode:
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
+        raise SetupError(
+            "initdb failed: " + (result.stderr.strip().splitlines() or [''])[-1],
+            f"see {PG_DIR}; remove it to start afresh")
+
+
+def _port():
+    if PORT_FILE.exists():
+        return int(PORT_FILE.read_text())
+    port = int(os.environ.get('CRM_PG_PORT', DEFAULT_PORT))
+    while port_in_use(port):
+        port += 1
+    PORT_FILE.write_text(str(port))
+    return port
+
+
+def running():
+    return _pg('pg_ctl', 'status', '-D', str(DATA_DIR), cwd='/').returncode == 0
+
+
+def start():
+    "Start the private cluster if needed and return its URI"
+    _initdb()
+    port = _port()
+    password = PASSWORD_FILE.read_text().strip()
+    uri = f'postgresql://{ROLE}:{password}@127.0.0.1:{port}/'
+    if running():
+        return uri
+    if port_in_use(port):
+        raise SetupError(
+            f"port {port} of the private PostgreSQL is taken by another "
+            "program",
+            f"free it, or remove {PORT_FILE} (or set CRM_PG_PORT) to pick "
+            "another")
+    if _run_as():
+        LOG_FILE.touch()
+        shutil.chown(LOG_FILE, 'postgres')
+    options = ' '.join([
+            '-c listen_addresses=127.0.0.1', f'-p {port}',
+            "-c unix_socket_directories=''",
+            '-c synchronous_commit=off', '-c max_connections=200',
+            '-c shared_buffers=256MB', '-c work_mem=32MB',
+            ])
+    result = _pg(
+        'pg_ctl', 'start', '-w', '-t', '60', '-D', str(DATA_DIR),
+        '-l', str(LOG_FILE), '-o', options, cwd='/')
+    if result.returncode:
+        raise SetupError(
+            "the private PostgreSQL did not start",
+            f"see {LOG_FILE}")
+    return uri
+
+
+def stop():
+    if (DATA_DIR / 'PG_VERSION').exists() and running():
+        _pg('pg_ctl', 'stop', '-D', str(DATA_DIR), '-m', 'fast', cwd='/')
+
+
+def uri():
+    "The URI of CRM_PG_URI when set and reachable, else the private cluster"
+    given = os.environ.get('CRM_PG_URI')
+    if given:
+        error = reachable(given)
+        if error:
+            raise SetupError(
+                f"PostgreSQL at CRM_PG_URI is unreachable: {error}",
+                "start that server or unset CRM_PG_URI to use the private "
+                "cluster under var/pg")
+        return given if given.endswith('/') else given + '/'
+    uri = start()
+    for _ in range(50):
+        if not reachable(uri):
+            return uri
+        time.sleep(0.2)
+    raise SetupError(
+        "the private PostgreSQL does not accept connections",
+        f"see {LOG_FILE}")
+
+
+def main(argv):
+    command = argv[0] if argv else 'uri'
+    if command == 'stop':
+        stop()
+    else:
+        print(uri())
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
