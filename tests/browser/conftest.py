@@ -1,0 +1,67 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""A real trytond serving sao on a demo database, and headless Chromium."""
+import shutil
+
+import pytest
+
+from tools import ROOT
+from tools.crmctl import Backend, Server, ensure_database, free_port
+
+DATABASE = 'crm_browser'
+SCREENSHOTS = ROOT / 'var' / 'screenshots'
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--disable-dev-shm-usage',
+    ]
+
+
+@pytest.fixture(scope='session')
+def server():
+    backend = Backend('sqlite')
+    password = ensure_database(backend, DATABASE, scale=0.1, quiet=True)
+    log = open(ROOT / 'var' / 'log' / 'browser-server.log', 'w')
+    with Server(backend, DATABASE, free_port(), cron=False) as running:
+        running.password = password
+        yield running
+    log.close()
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+    executable = shutil.which('chromium')
+    assert executable, "Debian's chromium is required (./crm test installs it)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        viewport={'width': 1366, 'height': 850}, locale='en-US')
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f'{name}.png'
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sao_login(page, server, login):
+    "Log into sao as a person would: user name, then password"
+    page.goto(f'{server.url}#{DATABASE}')
+    page.fill('#login', login)
+    page.keyboard.press('Enter')
+    page.wait_for_selector('input[type="password"]:visible')
+    page.fill('input[type="password"]:visible', server.password)
+    page.keyboard.press('Enter')
+    page.wait_for_selector('#menu', state='visible', timeout=30000)
