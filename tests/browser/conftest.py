@@ -8,8 +8,8 @@ import pytest
 from tools import ROOT
 from tools.crmctl import Backend, Server, ensure_database, free_port
 
-DATABASE = 'crm_browser'
-SCREENSHOTS = ROOT / 'var' / 'screenshots'
+from .sao import DATABASE
+
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update',
@@ -47,21 +47,3 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f'{name}.png'
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sao_login(page, server, login):
-    "Log into sao as a person would: user name, then password"
-    page.goto(f'{server.url}#{DATABASE}')
-    page.fill('#login', login)
-    page.keyboard.press('Enter')
-    page.wait_for_selector('input[type="password"]:visible')
-    page.fill('input[type="password"]:visible', server.password)
-    page.keyboard.press('Enter')
-    page.wait_for_selector('#menu', state='visible', timeout=30000)

@@ -1,7 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Smoke test: the sales manager logs into sao and opens a CRM menu."""
-from .conftest import screenshot, sao_login
+from .sao import DATABASE, screenshot, sao_login
 
 
 def test_sales_manager_opens_crm_menu(server, page):
@@ -19,7 +19,7 @@ def test_sales_manager_opens_crm_menu(server, page):
 
 
 def test_wrong_password_is_refused(server, page):
-    page.goto(f'{server.url}#crm_browser')
+    page.goto(f'{server.url}#{DATABASE}')
     page.fill('#login', 'manager')
     page.keyboard.press('Enter')
     page.wait_for_selector('input[type="password"]:visible')
