@@ -16,10 +16,17 @@ def screenshot(page, name):
 
 def sao_login(page, server, login):
     "Log into sao as a person would: user name, then password"
-    page.goto(f'{server.url}#{DATABASE}')
-    page.fill('#login', login)
-    page.keyboard.press('Enter')
-    page.wait_for_selector('input[type="password"]:visible')
-    page.fill('input[type="password"]:visible', server.password)
+    ask_password(page, server, login)
+    page.fill('#ask-dialog-entry', server.password)
     page.keyboard.press('Enter')
     page.wait_for_selector('#menu', state='visible', timeout=30000)
+
+
+def ask_password(page, server, login):
+    "Open sao, give the user name and wait for the password question"
+    page.goto(f'{server.url}#{DATABASE}')
+    # sao enables the form once it knows the databases
+    page.wait_for_selector('#login:enabled')
+    page.fill('#login', login)
+    page.click('.login-dialog button[type="submit"]')
+    page.wait_for_selector('#ask-dialog-entry:visible')
