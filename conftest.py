@@ -5,9 +5,14 @@
 pytest would import addons/crm_x/tests/test_y.py as a top-level ``crm_x``
 package, loading the module twice and registering its HTTP routes twice; the
 test files are imported as ``trytond.modules.crm_x.tests.test_y`` instead.
+
+Test files with a ``load_tests`` function (the scenario doctests) are run
+through it, as Tryton's own runner does: its set-up, tear-down and output
+checker (decimals on SQLite) then apply.
 """
 import importlib
 import pathlib
+import unittest
 
 import pytest
 
@@ -26,11 +31,65 @@ class AddonModule(pytest.Module):
         return importlib.import_module(_addon_module_name(self.path))
 
 
+class LoadTestsModule(pytest.Module):
+    "A test file whose tests come from its load_tests function"
+
+    def collect(self):
+        module = self.obj
+        suite = module.load_tests(
+            unittest.TestLoader(), unittest.TestSuite(), None)
+        for test in _iter_suite(suite):
+            name = pathlib.Path(test.id().split('/')[-1]).name
+            yield SuiteItem.from_parent(self, name=name, test=test)
+
+
+class AddonLoadTestsModule(LoadTestsModule, AddonModule):
+    pass
+
+
+def _iter_suite(suite):
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from _iter_suite(test)
+        else:
+            yield test
+
+
+class SuiteFailure(Exception):
+    pass
+
+
+class SuiteItem(pytest.Item):
+
+    def __init__(self, *, test, **kwargs):
+        super().__init__(**kwargs)
+        self.test = test
+
+    def runtest(self):
+        result = unittest.TestResult()
+        self.test.run(result)
+        problems = result.failures + result.errors
+        if problems:
+            raise SuiteFailure('\n'.join(text for _, text in problems))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, SuiteFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
 def pytest_collect_directory(path, parent):
     if ADDONS in path.parents or path == ADDONS:
         return pytest.Dir.from_parent(parent, path=path)
 
 
 def pytest_pycollect_makemodule(module_path, parent):
+    has_load_tests = 'def load_tests(' in module_path.read_text()
     if ADDONS in module_path.parents:
-        return AddonModule.from_parent(parent, path=module_path)
+        cls = AddonLoadTestsModule if has_load_tests else AddonModule
+        return cls.from_parent(parent, path=module_path)
+    if has_load_tests:
+        return LoadTestsModule.from_parent(parent, path=module_path)
