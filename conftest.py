@@ -35,11 +35,10 @@ class LoadTestsModule(pytest.Module):
     "A test file whose tests come from its load_tests function"
 
     def collect(self):
-        module = self.obj
-        suite = module.load_tests(
-            unittest.TestLoader(), unittest.TestSuite(), None)
+        # The module's test classes, then what its load_tests adds
+        suite = unittest.TestLoader().loadTestsFromModule(self.obj)
         for test in _iter_suite(suite):
-            name = pathlib.Path(test.id().split('/')[-1]).name
+            name = '::'.join(test.id().rsplit('.', 2)[-2:])
             yield SuiteItem.from_parent(self, name=name, test=test)
 
 

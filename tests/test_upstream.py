@@ -7,15 +7,15 @@ upstream scenarios activate their own module: crm_sales is added to it.
 """
 import doctest
 import pathlib
-import unittest
 from unittest import mock
 
 from trytond.modules.party.tests import test_module as party_tests
 from trytond.modules.sale_opportunity.tests import (
     test_module as opportunity_tests)
 from trytond.tests import tools
+from trytond import backend
 from trytond.tests.test_tryton import (
-    OutputChecker, doctest_setup, doctest_teardown)
+    STRIP_DECIMAL, OutputChecker, doctest_setup, doctest_teardown)
 
 CRM = 'crm_sales'
 
@@ -48,13 +48,13 @@ def _setup(test):
 def load_tests(loader, tests, pattern):
     folder = pathlib.Path(opportunity_tests.__file__).parent
     scenarios = sorted(str(p) for p in folder.glob('scenario_*.rst'))
+    optionflags = (doctest.REPORT_ONLY_FIRST_FAILURE | doctest.ELLIPSIS
+        | doctest.IGNORE_EXCEPTION_DETAIL)
+    if backend.name == 'sqlite':
+        optionflags |= STRIP_DECIMAL
     tests.addTests(doctest.DocFileSuite(
             *scenarios, module_relative=False, setUp=_setup,
             tearDown=doctest_teardown, encoding='utf-8',
-            checker=OutputChecker(),
-            optionflags=(doctest.REPORT_ONLY_FIRST_FAILURE
-                | doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL)))
+            checker=OutputChecker(), optionflags=optionflags))
     return tests
 
-
-del unittest
