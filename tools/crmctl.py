@@ -162,35 +162,52 @@ def _admin(backend, database, *args, log, env=None):
             f"see {log.name}")
 
 
-def ensure_database(backend, database, scale=1.0, quiet=False):
-    """Create (or update) the demo database; return the demo password
+def database_state(backend, database, scale):
+    """'ready', 'outdated' (modules' code changed) or 'rebuild'
 
-    A stamp file written last marks a complete database: without it the
-    database is a leftover of an interrupted run and is rebuilt.
+    A stamp written last marks a complete database: a database without it
+    is a leftover of an interrupted run and is rebuilt.
     """
+    stamp = _stamp_path(backend, database)
+    if not (stamp.exists() and backend.exists(database)):
+        return 'rebuild'
+    data = json.loads(stamp.read_text())
+    if data.get('modules') != suite_modules() or data.get('scale') != scale:
+        return 'rebuild'
+    return 'ready' if data.get('code') == addons_hash() else 'outdated'
+
+
+def _stamp_path(backend, database):
+    return backend.db_path() / f'{database}.stamp.json'
+
+
+def _write_stamp(backend, database, scale):
+    _stamp_path(backend, database).write_text(json.dumps({
+                'modules': suite_modules(), 'code': addons_hash(),
+                'scale': scale}))
+
+
+def ensure_database(backend, database, scale=1.0, quiet=False):
+    "Create (or update) the demo database; return the demo password"
     say = (lambda *a: None) if quiet else (lambda m: print(f"crm: {m}"))
-    stamp_path = backend.db_path() / f'{database}.stamp.json'
-    modules = suite_modules()
-    code = addons_hash()
     password_file = secret('demo-password')
-    stamp = {}
-    if stamp_path.exists() and backend.exists(database):
-        stamp = json.loads(stamp_path.read_text())
+    state = database_state(backend, database, scale)
+    if state == 'ready':
+        return password_file.read_text()
     (VAR / 'log').mkdir(parents=True, exist_ok=True)
     log_path = VAR / 'log' / f'setup-{backend.name}-{database}.log'
+    modules = suite_modules()
     with open(log_path, 'w') as log:
-        if stamp.get('modules') == modules and stamp.get('scale') == scale:
-            if stamp.get('code') != code:
-                say(f"updating the modules of {database} ({backend.name})")
-                _admin(backend, database, '-u', *modules,
-                    '--activate-dependencies', log=log)
-                stamp['code'] = code
-                stamp_path.write_text(json.dumps(stamp))
+        if state == 'outdated':
+            say(f"updating the modules of {database} ({backend.name})")
+            _admin(backend, database, '-u', *modules,
+                '--activate-dependencies', log=log)
+            _write_stamp(backend, database, scale)
             return password_file.read_text()
         start = time.monotonic()
         say(f"creating the database {database} ({backend.name}); "
             f"log: {log_path.relative_to(ROOT)}")
-        stamp_path.unlink(missing_ok=True)
+        _stamp_path(backend, database).unlink(missing_ok=True)
         backend.drop(database)
         backend.create(database)
         env = backend.env(TRYTONPASSFILE=str(password_file))
@@ -209,8 +226,7 @@ def ensure_database(backend, database, scale=1.0, quiet=False):
             raise SetupError(
                 f"the demo data could not be loaded into {database}",
                 f"see {log_path}")
-        stamp_path.write_text(json.dumps(
-                {'modules': modules, 'code': code, 'scale': scale}))
+        _write_stamp(backend, database, scale)
         say(f"database ready in {time.monotonic() - start:.0f}s")
     return password_file.read_text()
 
