@@ -487,13 +487,25 @@ def log(message):
     print(f"demo: {message}", file=sys.stderr, flush=True)
 
 
+# Suite modules' demos (tools/demo_<concept>.py) that build on one another
+DEMO_ORDER = ['territory', 'activity', 'target', 'assignment', 'proposal']
+
+
 def populate_modules(pool, rng, today):
-    "Each suite module's own demo (tools/demo_<concept>.py), in order"
+    "Each suite module's own demo, teams and territories first"
     from . import ROOT
-    for path in sorted((ROOT / 'tools').glob('demo_*.py')):
+
+    def order(path):
+        concept = path.stem[len('demo_'):]
+        return (DEMO_ORDER.index(concept) if concept in DEMO_ORDER
+            else len(DEMO_ORDER), concept)
+    activated = _activated(pool)
+    for path in sorted((ROOT / 'tools').glob('demo_*.py'), key=order):
         module = importlib.import_module(f'tools.{path.stem}')
-        if getattr(module, 'MODULE', 'crm_sales') in _activated(pool):
+        if getattr(module, 'MODULE', 'crm_sales') in activated:
+            start = time.monotonic()
             module.populate(pool, rng, today)
+            log(f"{path.stem}: {time.monotonic() - start:.1f}s")
 
 
 def _activated(pool):
@@ -546,9 +558,7 @@ def _populate(pool, transaction, scale, seed, today, password):
             company=company.id, companies=[company.id],
             queue_batch=False, _skip_warnings=True):
         Generator(pool, rng, today, scale).run()
-        start = time.monotonic()
         populate_modules(pool, rng, today)
-        log(f"modules: {time.monotonic() - start:.1f}s")
         if password:
             set_passwords(pool, password)
 
