@@ -32,14 +32,15 @@ class AddonModule(pytest.Module):
 
 
 class LoadTestsModule(pytest.Module):
-    "A test file whose tests come from its load_tests function"
+    "A test file whose load_tests function adds tests (doctests)"
 
     def collect(self):
-        # The module's test classes, then what its load_tests adds
-        suite = unittest.TestLoader().loadTestsFromModule(self.obj)
-        for test in _iter_suite(suite):
-            name = '::'.join(test.id().rsplit('.', 2)[-2:])
-            yield SuiteItem.from_parent(self, name=name, test=test)
+        # The test classes as pytest collects them (class fixtures run once)
+        yield from super().collect()
+        added = self.obj.load_tests(
+            unittest.TestLoader(), unittest.TestSuite(), None)
+        for test in _iter_suite(added):
+            yield SuiteItem.from_parent(self, name=test.id(), test=test)
 
 
 class AddonLoadTestsModule(LoadTestsModule, AddonModule):
