@@ -394,10 +394,13 @@ class Generator:
         invoices = []
         for sale in Sale.browse(sales):
             for invoice in sale.invoices:
-                invoice.invoice_date = sale.sale_date + dt.timedelta(
-                    days=self.rng.randint(0, 10))
+                invoice.invoice_date = min(self.today,
+                    sale.sale_date + dt.timedelta(
+                        days=self.rng.randint(0, 10)))
                 invoice.accounting_date = invoice.invoice_date
                 invoices.append(invoice)
+        # Invoice numbers follow the invoice dates
+        invoices.sort(key=lambda i: i.invoice_date)
         Invoice.save(invoices)
         Invoice.post(invoices)
         self._pay(Invoice.browse(invoices))
