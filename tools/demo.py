@@ -236,9 +236,7 @@ class Generator:
         Employee = pool.get('company.employee')
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
-        Module = pool.get('ir.module')
-        activated = {m.name for m in Module.search([
-                    ('state', '=', 'activated')])}
+        activated = _activated(pool)
         self.employees = {}
         to_create = []
         for login, (name, crm_groups, groups) in USERS.items():
