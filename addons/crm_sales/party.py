@@ -1,0 +1,189 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime
+
+from sql import Window
+from sql.aggregate import Count
+from sql.functions import RowNumber
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+# The 360° lists stay short so the form loads fast whatever the history
+LIST_LIMIT = 20
+RECENT_DAYS = 90
+OPEN_OPPORTUNITY_STATES = ['lead', 'opportunity', 'converted']
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    crm_open_opportunities = fields.Function(fields.One2Many(
+            'sale.opportunity', None, "Open Opportunities",
+            help="The last open leads and opportunities."),
+        'get_crm_360_list', setter='set_crm_360_list')
+    crm_recent_activities = fields.Function(fields.One2Many(
+            'crm.activity', None, "Recent Activities",
+            help="The planned activities and those of the last 90 days."),
+        'get_crm_360_list', setter='set_crm_360_list')
+    crm_recent_sales = fields.Function(fields.One2Many(
+            'sale.sale', None, "Recent Sales"),
+        'get_crm_360_list', setter='set_crm_360_list')
+    crm_recent_invoices = fields.Function(fields.One2Many(
+            'account.invoice', None, "Recent Invoices"),
+        'get_crm_360_list', setter='set_crm_360_list')
+
+    crm_open_opportunity_count = fields.Function(
+        fields.Integer("Open Opportunities"), 'get_crm_360_count')
+    crm_planned_activity_count = fields.Function(
+        fields.Integer("Planned Activities"), 'get_crm_360_count')
+    crm_overdue_activity_count = fields.Function(
+        fields.Integer("Overdue Activities"), 'get_crm_360_count')
+    crm_sale_count = fields.Function(
+        fields.Integer("Sales", help="The confirmed sales of the last year."),
+        'get_crm_360_count')
+    crm_open_invoice_count = fields.Function(
+        fields.Integer("Open Invoices", help="The posted unpaid invoices."),
+        'get_crm_360_count')
+
+    @classmethod
+    def _crm_360_lists(cls):
+        """Return the 360° lists as name: (model, domain, date column);
+        the newest records by the date column are listed first"""
+        now = datetime.datetime.now()
+        today = datetime.date.today()
+        return {
+            'crm_open_opportunities': (
+                'sale.opportunity',
+                [('state', 'in', OPEN_OPPORTUNITY_STATES)],
+                'start_date'),
+            'crm_recent_activities': (
+                'crm.activity',
+                ['OR',
+                    ('state', '=', 'planned'),
+                    ('planned_date', '>=',
+                        now - datetime.timedelta(days=RECENT_DAYS)),
+                    ],
+                'planned_date'),
+            'crm_recent_sales': (
+                'sale.sale',
+                [('state', '!=', 'cancelled')],
+                'sale_date'),
+            'crm_recent_invoices': (
+                'account.invoice',
+                [('type', '=', 'out'), ('state', '!=', 'cancelled'),
+                    ['OR',
+                        ('invoice_date', '=', None),
+                        ('invoice_date', '>=',
+                            today - datetime.timedelta(days=365 * 2)),
+                        ]],
+                'invoice_date'),
+            }
+
+    @classmethod
+    def _crm_360_counts(cls):
+        "Return the 360° counts as name: (model, domain)"
+        now = datetime.datetime.now()
+        today = datetime.date.today()
+        return {
+            'crm_open_opportunity_count': (
+                'sale.opportunity',
+                [('state', 'in', OPEN_OPPORTUNITY_STATES)]),
+            'crm_planned_activity_count': (
+                'crm.activity', [('state', '=', 'planned')]),
+            'crm_overdue_activity_count': (
+                'crm.activity', [
+                    ('state', '=', 'planned'),
+                    ('planned_date', '<', now),
+                    ]),
+            'crm_sale_count': (
+                'sale.sale', [
+                    ('state', 'in', ['confirmed', 'processing', 'done']),
+                    ('sale_date', '>=', today - datetime.timedelta(days=365)),
+                    ]),
+            'crm_open_invoice_count': (
+                'account.invoice', [
+                    ('type', '=', 'out'),
+                    ('state', '=', 'posted'),
+                    ]),
+            }
+
+    @classmethod
+    def _crm_360_domain(cls, Model, domain, parties):
+        "The domain restricted to the parties and the context company"
+        domain = [domain, ('party', 'in', [p.id for p in parties])]
+        company = Transaction().context.get('company')
+        if company and 'company' in Model._fields:
+            domain.append(('company', '=', company))
+        return domain
+
+    @classmethod
+    def get_crm_360_list(cls, parties, names):
+        pool = Pool()
+        cursor = Transaction().connection.cursor()
+        lists = cls._crm_360_lists()
+        result = {}
+        for name in names:
+            model, domain, date_column = lists[name]
+            Model = pool.get(model)
+            table = Model.__table__()
+            values = result[name] = {p.id: [] for p in parties}
+            for sub in grouped_slice(parties):
+                # search applies the record rules of the reader
+                readable = Model.search(
+                    cls._crm_360_domain(Model, domain, sub),
+                    order=[], query=True)
+                date = getattr(table, date_column)
+                ranked = table.select(
+                    table.id, table.party,
+                    RowNumber(window=Window(
+                            [table.party],
+                            order_by=[date.desc.nulls_first,
+                                table.id.desc])).as_('rank'),
+                    where=table.id.in_(readable))
+                cursor.execute(*ranked.select(
+                        ranked.party, ranked.id,
+                        where=ranked.rank <= LIST_LIMIT,
+                        order_by=[ranked.party, ranked.rank]))
+                for party, id_ in cursor:
+                    values[party].append(id_)
+        return result
+
+    @classmethod
+    def set_crm_360_list(cls, parties, name, value):
+        "Apply the changes made in a 360° list to the listed records"
+        Model = Pool().get(cls._crm_360_lists()[name][0])
+        for action, *args in value or []:
+            if action == 'write':
+                actions = iter(args)
+                Model.write(*(
+                        a for ids, values in zip(actions, actions)
+                        for a in (Model.browse(ids), values)))
+            elif action == 'delete':
+                Model.delete(Model.browse(args[0]))
+
+    @classmethod
+    def get_crm_360_count(cls, parties, names):
+        pool = Pool()
+        cursor = Transaction().connection.cursor()
+        counts = cls._crm_360_counts()
+        result = {}
+        for name in names:
+            model, domain = counts[name]
+            Model = pool.get(model)
+            table = Model.__table__()
+            values = result[name] = {p.id: 0 for p in parties}
+            for sub in grouped_slice(parties):
+                readable = Model.search(
+                    cls._crm_360_domain(Model, domain, sub),
+                    order=[], query=True)
+                cursor.execute(*table.select(
+                        table.party, Count(table.id),
+                        where=table.id.in_(readable),
+                        group_by=table.party))
+                for party, count in cursor:
+                    values[party] = count
+        return result
+
