@@ -2,46 +2,15 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 import unittest
-from contextlib import contextmanager
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import Transaction
 
-
-def create_user(login, company, employee, groups):
-    "Return a user of the company with the employee and the CRM groups"
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    user, = User.create([{
-                'login': login,
-                'name': login,
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                'employees': [('add', [employee.id])],
-                'employee': employee.id,
-                'groups': [('add', [
-                            ModelData.get_id('crm_sales', g)
-                            for g in groups])],
-                }])
-    return user
-
-
-@contextmanager
-def as_user(user):
-    "Run as the user with their preferences and access checked"
-    pool = Pool()
-    User = pool.get('res.user')
-    transaction = Transaction()
-    with transaction.set_user(user.id):
-        with transaction.set_context(
-                User.get_preferences(context_only=True)):
-            with check_access():
-                yield
+from .tools import as_user, create_user, with_company
 
 
 class ActivityTestCase(unittest.TestCase):
@@ -59,90 +28,82 @@ class ActivityTestCase(unittest.TestCase):
         activity.save()
         return activity
 
-    @with_transaction()
+    @with_company
     def test_workflow(self):
         "Plan, do, reset and cancel an activity"
         Activity = Pool().get('crm.activity')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            with Transaction().set_context(employee=employee.id):
-                activity = self._activity()
-            self.assertEqual(activity.state, 'planned')
-            self.assertEqual(activity.employee, employee)
-            self.assertEqual(activity.company, company)
+        employee = create_employee(self.company)
+        with Transaction().set_context(employee=employee.id):
+            activity = self._activity()
+        self.assertEqual(activity.state, 'planned')
+        self.assertEqual(activity.employee, employee)
+        self.assertEqual(activity.company, self.company)
 
-            Activity.do([activity])
-            self.assertEqual(activity.state, 'done')
-            # a done activity is not cancelled without being reset first
-            Activity.cancel([activity])
-            self.assertEqual(activity.state, 'done')
-            Activity.plan([activity])
-            self.assertEqual(activity.state, 'planned')
-            Activity.cancel([activity])
-            self.assertEqual(activity.state, 'cancelled')
+        Activity.do([activity])
+        self.assertEqual(activity.state, 'done')
+        # a done activity is not cancelled without being reset first
+        Activity.cancel([activity])
+        self.assertEqual(activity.state, 'done')
+        Activity.plan([activity])
+        self.assertEqual(activity.state, 'planned')
+        Activity.cancel([activity])
+        self.assertEqual(activity.state, 'cancelled')
 
-    @with_transaction()
+    @with_company
     def test_overdue(self):
         "Planned activities in the past are overdue and searchable"
         Activity = Pool().get('crm.activity')
-        company = create_company()
         now = datetime.datetime.now()
-        with set_company(company):
-            late = self._activity(
-                planned_date=now - datetime.timedelta(days=1))
-            done = self._activity(
-                planned_date=now - datetime.timedelta(days=1))
-            Activity.do([done])
-            future = self._activity(
-                planned_date=now + datetime.timedelta(days=1))
+        late = self._activity(
+            planned_date=now - datetime.timedelta(days=1))
+        done = self._activity(
+            planned_date=now - datetime.timedelta(days=1))
+        Activity.do([done])
+        future = self._activity(
+            planned_date=now + datetime.timedelta(days=1))
 
-            self.assertEqual(
-                [a.overdue for a in [late, done, future]],
-                [True, False, False])
-            ours = ('id', 'in', [late.id, done.id, future.id])
-            self.assertEqual(
-                Activity.search([('overdue', '=', True), ours]), [late])
-            self.assertEqual(
-                set(Activity.search([('overdue', '=', False), ours])),
-                {done, future})
-            self.assertEqual(
-                set(Activity.search([('overdue', '!=', True), ours])),
-                {done, future})
+        self.assertEqual(
+            [a.overdue for a in [late, done, future]],
+            [True, False, False])
+        ours = ('id', 'in', [late.id, done.id, future.id])
+        self.assertEqual(
+            Activity.search([('overdue', '=', True), ours]), [late])
+        self.assertEqual(
+            set(Activity.search([('overdue', '=', False), ours])),
+            {done, future})
+        self.assertEqual(
+            set(Activity.search([('overdue', '!=', True), ours])),
+            {done, future})
 
-    @with_transaction()
+    @with_company
     def test_planned_end(self):
         "Moving the end of an activity changes its duration"
         Activity = Pool().get('crm.activity')
-        company = create_company()
         start = datetime.datetime(2026, 3, 2, 9, 0)
-        with set_company(company):
-            activity = self._activity(
-                planned_date=start, duration=datetime.timedelta(hours=1))
-            self.assertEqual(
-                activity.planned_end, start + datetime.timedelta(hours=1))
-            Activity.write([activity], {
-                    'planned_end': start + datetime.timedelta(hours=3)})
-            self.assertEqual(activity.duration, datetime.timedelta(hours=3))
+        activity = self._activity(
+            planned_date=start, duration=datetime.timedelta(hours=1))
+        self.assertEqual(
+            activity.planned_end, start + datetime.timedelta(hours=1))
+        Activity.write([activity], {
+                'planned_end': start + datetime.timedelta(hours=3)})
+        self.assertEqual(activity.duration, datetime.timedelta(hours=3))
 
-    @with_transaction()
+    @with_company
     def test_opportunity_activities(self):
         "The activities of an opportunity are listed on it"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Party = pool.get('party.party')
-        company = create_company()
-        with set_company(company):
-            party, = Party.create([{'name': "Customer"}])
-            opportunity, = Opportunity.create([{'party': party.id}])
-            activity = self._activity(resource=opportunity)
-            activity.on_change_resource()
-            self.assertEqual(activity.party, party)
-            activity.save()
-            other = self._activity()
-            self.assertEqual(
-                Opportunity(opportunity.id).crm_activities, (activity,))
-            self.assertNotIn(other, opportunity.crm_activities)
+        party, = Party.create([{'name': "Customer"}])
+        opportunity, = Opportunity.create([{'party': party.id}])
+        activity = self._activity(resource=opportunity)
+        activity.on_change_resource()
+        self.assertEqual(activity.party, party)
+        activity.save()
+        other = self._activity()
+        self.assertEqual(
+            Opportunity(opportunity.id).crm_activities, (activity,))
+        self.assertNotIn(other, opportunity.crm_activities)
 
     @with_transaction()
     def test_resources(self):
@@ -152,18 +113,16 @@ class ActivityTestCase(unittest.TestCase):
         self.assertIn('sale.opportunity', models)
         self.assertIn('sale.sale', models)
 
-    @with_transaction()
+    @with_company
     def test_access_without_crm_group(self):
         "A user outside the CRM groups can not read activities"
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            self._activity()
-            user = create_user('outsider', company, employee, [])
-            Activity = Pool().get('crm.activity')
-            with as_user(user):
-                with self.assertRaises(AccessError):
-                    Activity.search([])
+        employee = create_employee(self.company)
+        self._activity()
+        user = create_user('outsider', self.company, employee, [])
+        Activity = Pool().get('crm.activity')
+        with as_user(user):
+            with self.assertRaises(AccessError):
+                Activity.search([])
 
     @with_transaction()
     def test_other_company(self):
@@ -177,7 +136,8 @@ class ActivityTestCase(unittest.TestCase):
             employee = create_employee(company)
             mine = self._activity(employee=employee)
             user = create_user(
-                'sales', company, employee, ['group_crm_salesperson'])
+                'sales', company, employee,
+                ['crm_sales.group_crm_salesperson'])
             with as_user(user):
                 self.assertEqual(Activity.search([]), [mine])
 
@@ -197,11 +157,14 @@ class ActivityTestCase(unittest.TestCase):
             mine = self._activity(employee=first)
             theirs = self._activity(employee=second)
             sales1 = create_user(
-                'sales1', company, first, ['group_crm_salesperson'])
+                'sales1', company, first,
+                ['crm_sales.group_crm_salesperson'])
             sales2 = create_user(
-                'sales2', company, second, ['group_crm_salesperson'])
+                'sales2', company, second,
+                ['crm_sales.group_crm_salesperson'])
             manager = create_user(
-                'manager', company, second, ['group_crm_sales_manager'])
+                'manager', company, second,
+                ['crm_sales.group_crm_sales_manager'])
 
             with as_user(sales2):
                 self.assertEqual(Activity.search([]), [theirs])

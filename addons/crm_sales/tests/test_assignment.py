@@ -1,26 +1,15 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import functools
 import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import ValidationError
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_employee
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import activate_module
 from trytond.transaction import Transaction
 
-
-def with_company(func):
-    "Run the test in a transaction with a company, its employees and a team"
-    @functools.wraps(func)
-    def wrapper(self):
-        company = create_company()
-        with set_company(company):
-            self._setup(company)
-            return func(self)
-    return with_transaction()(wrapper)
+from .tools import create_segment_parties, with_company
 
 
 class AssignmentTestCase(unittest.TestCase):
@@ -31,16 +20,15 @@ class AssignmentTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_sales'])
 
-    def _setup(self, company):
+    def setup_company(self):
         pool = Pool()
         Team = pool.get('crm.sales.team')
-        self.company = company
-        self.one = create_employee(company, "One")
-        self.two = create_employee(company, "Two")
-        self.three = create_employee(company, "Three")
+        self.one = create_employee(self.company, "One")
+        self.two = create_employee(self.company, "Two")
+        self.three = create_employee(self.company, "Three")
         self.team, = Team.create([{
                     'name': "North",
-                    'company': company.id,
+                    'company': self.company.id,
                     'members': [('add', [
                                 self.one.id, self.two.id, self.three.id])],
                     }])
@@ -173,16 +161,8 @@ class AssignmentTestCase(unittest.TestCase):
     @with_company
     def test_condition_segment(self):
         "A customer segment condition reads the party's value segment"
-        pool = Pool()
-        Party = pool.get('party.party')
-        PartyValue = pool.get('crm.party.value')
-        top, low = Party.create([{'name': "Top"}, {'name': "Low"}])
-        PartyValue.create([
-                {'party': top.id, 'company': self.company.id,
-                    'segment': 'A'},
-                {'party': low.id, 'company': self.company.id,
-                    'segment': 'C'},
-                ])
+        top, low = create_segment_parties(
+            self.company, {"Top": 'A', "Low": 'C'})
         self._rule("Key accounts", employee=self.two.id, segments=['A'])
 
         self.assertEqual(self._lead(party=top.id).employee, self.two)

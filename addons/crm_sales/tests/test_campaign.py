@@ -11,24 +11,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-
-def create_opportunity(company, employee, campaign=None, medium=None,
-        source=None, start_date=None):
-    "Return an opportunity of the campaign"
-    pool = Pool()
-    Address = pool.get('party.address')
-    Opportunity = pool.get('sale.opportunity')
-    Party = pool.get('party.party')
-    party = Party(name="Customer", addresses=[Address()])
-    party.save()
-    opportunity = Opportunity(
-        party=party, company=company, employee=employee,
-        marketing_campaign=campaign, marketing_medium=medium,
-        marketing_source=source)
-    if start_date:
-        opportunity.start_date = start_date
-    opportunity.save()
-    return opportunity
+from .tools import create_opportunity, create_sale
 
 
 def set_state(opportunity, state):
@@ -36,28 +19,6 @@ def set_state(opportunity, state):
     pool = Pool()
     Opportunity = pool.get('sale.opportunity')
     Opportunity.write([opportunity], {'state': state})
-
-
-def create_sale(opportunity, amounts, state, currency=None):
-    "Create a sale of the opportunity with a line per amount in the state"
-    pool = Pool()
-    Sale = pool.get('sale.sale')
-    SaleLine = pool.get('sale.line')
-    party = opportunity.party
-    sale = Sale(
-        company=opportunity.company, party=party,
-        invoice_address=party.addresses[0], origin=opportunity,
-        currency=currency or opportunity.company.currency,
-        lines=[SaleLine(
-                type='line', quantity=1, unit_price=Decimal(amount),
-                description="Service") for amount in amounts])
-    sale.save()
-    if state == 'cancelled':
-        Sale.cancel([sale])
-    elif state == 'confirmed':
-        Sale.quote([sale])
-        Sale.confirm([sale])
-    return sale
 
 
 class CampaignAttributionTestCase(unittest.TestCase):
@@ -99,8 +60,10 @@ class CampaignAttributionTestCase(unittest.TestCase):
                     {'name': 'email'}, {'name': 'event'}])
             newsletter, = Source.create([{'name': 'newsletter'}])
             spring_email = {
-                'campaign': spring, 'medium': email, 'source': newsletter}
-            fair_event = {'campaign': fair, 'medium': event}
+                'marketing_campaign': spring, 'marketing_medium': email,
+                'marketing_source': newsletter}
+            fair_event = {
+                'marketing_campaign': fair, 'marketing_medium': event}
 
             won = create_opportunity(company, employee, **spring_email)
             create_sale(won, ['60', '40'], 'confirmed')
@@ -146,7 +109,7 @@ class CampaignAttributionTestCase(unittest.TestCase):
             campaign, = Pool().get('marketing.campaign').search(
                 [('name', '=', 'spring')])
             won = create_opportunity(
-                other_company, employee, campaign=campaign)
+                other_company, employee, marketing_campaign=campaign)
             create_sale(won, ['5'], 'confirmed')
             set_state(won, 'won')
 

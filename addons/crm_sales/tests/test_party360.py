@@ -6,9 +6,10 @@ import unittest
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_sales.party import LIST_LIMIT
-from trytond.modules.crm_sales.tests.test_activity import as_user, create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
+
+from .tools import as_user, create_user, with_company
 
 
 class Party360TestCase(unittest.TestCase):
@@ -19,67 +20,63 @@ class Party360TestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_sales'])
 
-    @with_transaction()
+    @with_company
     def test_lists_and_counts(self):
         "The 360° lists are limited, newest first, and counted per party"
         pool = Pool()
         Party = pool.get('party.party')
         Activity = pool.get('crm.activity')
         Opportunity = pool.get('sale.opportunity')
-        company = create_company()
         now = datetime.datetime.now().replace(microsecond=0)
-        with set_company(company):
-            customer, other = Party.create([
-                    {'name': "Customer"}, {'name': "Other"}])
-            activities = Activity.create([{
-                        'subject': f"Call {i}",
-                        'party': customer.id,
-                        'planned_date': now - datetime.timedelta(
-                            days=i, minutes=1),
-                        } for i in range(LIST_LIMIT + 5)])
-            old = Activity.create([{
-                        'subject': "Old visit", 'type': 'visit',
-                        'party': customer.id,
-                        'planned_date': now - datetime.timedelta(days=200),
-                        }])
-            Activity.do(old)
-            Activity.create([{'subject': "Elsewhere", 'party': other.id}])
-            won, lead = Opportunity.create([
-                    {'party': customer.id}, {'party': customer.id}])
-            Opportunity.write([won], {'state': 'lost'})
+        customer, other = Party.create([
+                {'name': "Customer"}, {'name': "Other"}])
+        activities = Activity.create([{
+                    'subject': f"Call {i}",
+                    'party': customer.id,
+                    'planned_date': now - datetime.timedelta(
+                        days=i, minutes=1),
+                    } for i in range(LIST_LIMIT + 5)])
+        old = Activity.create([{
+                    'subject': "Old visit", 'type': 'visit',
+                    'party': customer.id,
+                    'planned_date': now - datetime.timedelta(days=200),
+                    }])
+        Activity.do(old)
+        Activity.create([{'subject': "Elsewhere", 'party': other.id}])
+        won, lead = Opportunity.create([
+                {'party': customer.id}, {'party': customer.id}])
+        Opportunity.write([won], {'state': 'lost'})
 
-            customer, other = Party.browse([customer, other])
-            self.assertEqual(
-                list(customer.crm_recent_activities),
-                activities[:LIST_LIMIT])
-            self.assertEqual(list(customer.crm_open_opportunities), [lead])
-            self.assertEqual([
-                    customer.crm_open_opportunity_count,
-                    customer.crm_planned_activity_count,
-                    customer.crm_overdue_activity_count,
-                    len(other.crm_recent_activities),
-                    other.crm_open_opportunity_count,
-                    ], [1, LIST_LIMIT + 5, LIST_LIMIT + 5, 1, 0])
-            self.assertEqual(customer.crm_recent_sales, ())
-            self.assertEqual(customer.crm_recent_invoices, ())
-            self.assertEqual(customer.crm_sale_count, 0)
+        customer, other = Party.browse([customer, other])
+        self.assertEqual(
+            list(customer.crm_recent_activities),
+            activities[:LIST_LIMIT])
+        self.assertEqual(list(customer.crm_open_opportunities), [lead])
+        self.assertEqual([
+                customer.crm_open_opportunity_count,
+                customer.crm_planned_activity_count,
+                customer.crm_overdue_activity_count,
+                len(other.crm_recent_activities),
+                other.crm_open_opportunity_count,
+                ], [1, LIST_LIMIT + 5, LIST_LIMIT + 5, 1, 0])
+        self.assertEqual(customer.crm_recent_sales, ())
+        self.assertEqual(customer.crm_recent_invoices, ())
+        self.assertEqual(customer.crm_sale_count, 0)
 
-    @with_transaction()
+    @with_company
     def test_write_through_list(self):
         "An activity edited in the 360° list is saved"
         pool = Pool()
         Party = pool.get('party.party')
         Activity = pool.get('crm.activity')
-        company = create_company()
-        with set_company(company):
-            customer, = Party.create([{'name': "Customer"}])
-            activity, = Activity.create([{
-                        'subject': "Call", 'party': customer.id}])
-            Party.write([customer], {
-                    'crm_recent_activities': [
-                        ('write', [activity.id], {'outcome': "Interested"})],
-                    })
-            self.assertEqual(activity.outcome, "Interested")
+        customer, = Party.create([{'name': "Customer"}])
+        activity, = Activity.create([{
+                    'subject': "Call", 'party': customer.id}])
+        Party.write([customer], {
+                'crm_recent_activities': [
+                    ('write', [activity.id], {'outcome': "Interested"})],
+                })
+        self.assertEqual(activity.outcome, "Interested")
 
     @with_transaction()
     def test_other_company_hidden(self):
@@ -96,7 +93,8 @@ class Party360TestCase(unittest.TestCase):
         with set_company(company):
             employee = create_employee(company)
             user = create_user(
-                'sales', company, employee, ['group_crm_salesperson'])
+                'sales', company, employee,
+                ['crm_sales.group_crm_salesperson'])
             with as_user(user):
                 customer = Party(customer.id)
                 self.assertEqual(customer.crm_recent_activities, ())

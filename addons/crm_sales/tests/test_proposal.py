@@ -1,7 +1,6 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import unittest
-from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.exceptions import UserError
@@ -10,34 +9,11 @@ from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import check_access
 
-from .test_activity import as_user, create_user
-
-
-def create_salesperson(login, company, employee):
-    "Return a CRM salesperson who may also work on opportunities"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    user = create_user(login, company, employee, ['group_crm_salesperson'])
-    User.write([user], {
-            'groups': [('add', [ModelData.get_id(
-                            'sale_opportunity', 'group_opportunity')])],
-            })
-    return user
-
-
-@contextmanager
-def run_as(user, **context):
-    "Run as the user like the client does, before any access check"
-    pool = Pool()
-    User = pool.get('res.user')
-    transaction = Transaction()
-    with transaction.set_user(user.id):
-        with transaction.set_context(
-                User.get_preferences(context_only=True), **context):
-            yield
+from .tools import (
+    SALESPERSON, as_user, create_customer, create_opportunity, create_user,
+    with_company)
 
 
 def create_product(name, price):
@@ -59,30 +35,6 @@ def create_product(name, price):
     return product
 
 
-def create_opportunity(company, employee, party_name="Customer",
-        lines=(("Consulting", '100', 2),)):
-    "Return an opportunity in state opportunity with lines"
-    pool = Pool()
-    Address = pool.get('party.address')
-    Opportunity = pool.get('sale.opportunity')
-    OpportunityLine = pool.get('sale.opportunity.line')
-    Party = pool.get('party.party')
-    party = Party(name=party_name, addresses=[Address(city="Paris")])
-    party.save()
-    opportunity_lines = []
-    for name, price, quantity in lines:
-        product = create_product(name, price)
-        opportunity_lines.append(OpportunityLine(
-                product=product, quantity=quantity, unit=product.sale_uom,
-                description=name))
-    opportunity = Opportunity(
-        party=party, company=company, employee=employee,
-        description="Deal", lines=opportunity_lines)
-    opportunity.save()
-    Opportunity.opportunity([opportunity])
-    return opportunity
-
-
 class ProposalTestCase(unittest.TestCase):
     "Test proposals"
 
@@ -91,282 +43,267 @@ class ProposalTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_sales'])
 
-    @with_transaction()
+    def setup_company(self):
+        self.employee = create_employee(self.company)
+
+    def _opportunity(
+            self, employee=None, party_name="Customer",
+            lines=(("Consulting", '100', 2),)):
+        "Return an opportunity in state opportunity with lines"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        OpportunityLine = pool.get('sale.opportunity.line')
+        employee = employee or self.employee
+        party = create_customer(party_name, city="Paris")
+        opportunity_lines = []
+        for name, price, quantity in lines:
+            product = create_product(name, price)
+            opportunity_lines.append(OpportunityLine(
+                    product=product, quantity=quantity, unit=product.sale_uom,
+                    description=name))
+        opportunity = create_opportunity(
+            employee.company, employee, party, lines=opportunity_lines)
+        Opportunity.opportunity([opportunity])
+        return opportunity
+
+    @with_company
     def test_generate(self):
         "Generating converts the opportunity and issues version 1"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(
-                company, employee, lines=[
-                    ("Consulting", '100', 2), ("Training", '50', 1)])
+        opportunity = self._opportunity(lines=[
+                ("Consulting", '100', 2), ("Training", '50', 1)])
 
-            proposal, = Opportunity.create_proposals([opportunity])
+        proposal, = Opportunity.create_proposals([opportunity])
 
-            opportunity = Opportunity(opportunity.id)
-            self.assertEqual(opportunity.state, 'converted')
-            sale, = opportunity.sales
-            self.assertEqual(sale.state, 'draft')
-            self.assertEqual(
-                sorted((l.product.name, l.quantity) for l in sale.lines),
-                [("Consulting", 2), ("Training", 1)])
-            self.assertEqual(proposal.sale, sale)
-            self.assertEqual(proposal.version, 1)
-            self.assertEqual(proposal.state, 'draft')
-            self.assertEqual(proposal.party, opportunity.party)
-            self.assertEqual(proposal.total_amount, Decimal('250'))
-            self.assertEqual(
-                (proposal.valid_until - proposal.date).days, 30)
-            self.assertTrue(proposal.document_name.endswith('.html'))
-            document = proposal.document.decode('utf-8')
-            for text in [
-                    company.party.name, "Customer", "Consulting",
-                    "Training", "Paris", opportunity.number]:
-                self.assertIn(text, document)
-            self.assertEqual(opportunity.proposals, (proposal,))
+        opportunity = Opportunity(opportunity.id)
+        self.assertEqual(opportunity.state, 'converted')
+        sale, = opportunity.sales
+        self.assertEqual(sale.state, 'draft')
+        self.assertEqual(
+            sorted((l.product.name, l.quantity) for l in sale.lines),
+            [("Consulting", 2), ("Training", 1)])
+        self.assertEqual(proposal.sale, sale)
+        self.assertEqual(proposal.version, 1)
+        self.assertEqual(proposal.state, 'draft')
+        self.assertEqual(proposal.party, opportunity.party)
+        self.assertEqual(proposal.total_amount, Decimal('250'))
+        self.assertEqual(
+            (proposal.valid_until - proposal.date).days, 30)
+        self.assertTrue(proposal.document_name.endswith('.html'))
+        document = proposal.document.decode('utf-8')
+        for text in [
+                self.company.party.name, "Customer", "Consulting",
+                "Training", "Paris", opportunity.number]:
+            self.assertIn(text, document)
+        self.assertEqual(opportunity.proposals, (proposal,))
 
-    @with_transaction()
+    @with_company
     def test_regenerate(self):
         "Regenerating issues a new version and keeps the previous one"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         SaleLine = pool.get('sale.line')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            first, = Opportunity.create_proposals([opportunity])
-            first.send([first])
-            first_document = first.document
-            sale = first.sale
-            line, = sale.lines
-            SaleLine.write([line], {'quantity': 5})
+        opportunity = self._opportunity()
+        first, = Opportunity.create_proposals([opportunity])
+        first.send([first])
+        first_document = first.document
+        sale = first.sale
+        line, = sale.lines
+        SaleLine.write([line], {'quantity': 5})
 
-            second, = Opportunity.create_proposals(
-                [opportunity], terms="Net price, no discount.")
+        second, = Opportunity.create_proposals(
+            [opportunity], terms="Net price, no discount.")
 
-            first = first.__class__(first.id)
-            self.assertEqual(second.version, 2)
-            self.assertEqual(second.sale, sale)
-            self.assertEqual(second.state, 'draft')
-            self.assertEqual(second.total_amount, Decimal('500'))
-            self.assertEqual(first.state, 'superseded')
-            self.assertEqual(first.total_amount, Decimal('200'))
-            self.assertEqual(first.document, first_document)
-            self.assertNotEqual(second.document, first_document)
-            self.assertIn("Net price, no discount.",
-                second.document.decode('utf-8'))
-            self.assertEqual(len(Opportunity(opportunity.id).sales), 1)
+        first = first.__class__(first.id)
+        self.assertEqual(second.version, 2)
+        self.assertEqual(second.sale, sale)
+        self.assertEqual(second.state, 'draft')
+        self.assertEqual(second.total_amount, Decimal('500'))
+        self.assertEqual(first.state, 'superseded')
+        self.assertEqual(first.total_amount, Decimal('200'))
+        self.assertEqual(first.document, first_document)
+        self.assertNotEqual(second.document, first_document)
+        self.assertIn("Net price, no discount.",
+            second.document.decode('utf-8'))
+        self.assertEqual(len(Opportunity(opportunity.id).sales), 1)
 
-            # The terms of the previous version carry over
-            third, = Opportunity.create_proposals([opportunity])
-            self.assertEqual(third.terms, "Net price, no discount.")
+        # The terms of the previous version carry over
+        third, = Opportunity.create_proposals([opportunity])
+        self.assertEqual(third.terms, "Net price, no discount.")
 
-    @with_transaction()
+    @with_company
     def test_default_terms(self):
         "The configuration gives the default validity and terms"
         pool = Pool()
         Configuration = pool.get('crm.configuration')
         Opportunity = pool.get('sale.opportunity')
-        company = create_company()
-        with set_company(company):
-            Configuration.write([Configuration(1)], {
-                    'proposal_validity': 10,
-                    'proposal_terms': "Payable in advance.",
-                    })
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
+        Configuration.write([Configuration(1)], {
+                'proposal_validity': 10,
+                'proposal_terms': "Payable in advance.",
+                })
+        opportunity = self._opportunity()
 
-            proposal, = Opportunity.create_proposals([opportunity])
+        proposal, = Opportunity.create_proposals([opportunity])
 
-            self.assertEqual((proposal.valid_until - proposal.date).days, 10)
-            self.assertEqual(proposal.terms, "Payable in advance.")
-            self.assertIn(
-                "Payable in advance.", proposal.document.decode('utf-8'))
+        self.assertEqual((proposal.valid_until - proposal.date).days, 10)
+        self.assertEqual(proposal.terms, "Payable in advance.")
+        self.assertIn(
+            "Payable in advance.", proposal.document.decode('utf-8'))
 
-    @with_transaction()
+    @with_company
     def test_print_stored_document(self):
         "Printing a proposal gives its document as issued"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         ProposalReport = pool.get('crm.proposal', type='report')
         SaleLine = pool.get('sale.line')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            proposal, = Opportunity.create_proposals([opportunity])
-            line, = proposal.sale.lines
-            SaleLine.write([line], {'quantity': 7})
+        opportunity = self._opportunity()
+        proposal, = Opportunity.create_proposals([opportunity])
+        line, = proposal.sale.lines
+        SaleLine.write([line], {'quantity': 7})
 
-            extension, content, _, _ = ProposalReport.execute(
-                [proposal.id], {})
+        extension, content, _, _ = ProposalReport.execute(
+            [proposal.id], {})
 
-            self.assertEqual(extension, 'html')
-            self.assertEqual(bytes(content), proposal.document)
+        self.assertEqual(extension, 'html')
+        self.assertEqual(bytes(content), proposal.document)
 
-    @with_transaction()
+    @with_company
     def test_escaping(self):
         "Text entered by users cannot inject markup in the document"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         SaleLine = pool.get('sale.line')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(
-                company, employee,
-                party_name='<script>alert("party")</script>')
-            Opportunity.create_proposals([opportunity])
-            line, = Opportunity(opportunity.id).sales[0].lines
-            SaleLine.write([line], {
-                    'description': '<img src=x onerror="alert(1)">',
-                    })
+        opportunity = self._opportunity(
+            party_name='<script>alert("party")</script>')
+        Opportunity.create_proposals([opportunity])
+        line, = Opportunity(opportunity.id).sales[0].lines
+        SaleLine.write([line], {
+                'description': '<img src=x onerror="alert(1)">',
+                })
 
-            proposal, = Opportunity.create_proposals(
-                [opportunity], terms='</div><b onclick="x()">terms</b>')
+        proposal, = Opportunity.create_proposals(
+            [opportunity], terms='</div><b onclick="x()">terms</b>')
 
-            document = proposal.document.decode('utf-8')
-            self.assertNotIn('<script', document)
-            self.assertNotIn('<img', document)
-            self.assertNotIn('<b ', document)
-            self.assertIn('&lt;script&gt;', document)
-            self.assertIn('&lt;img src=x', document)
-            self.assertIn('&lt;/div&gt;&lt;b onclick=', document)
+        document = proposal.document.decode('utf-8')
+        self.assertNotIn('<script', document)
+        self.assertNotIn('<img', document)
+        self.assertNotIn('<b ', document)
+        self.assertIn('&lt;script&gt;', document)
+        self.assertIn('&lt;img src=x', document)
+        self.assertIn('&lt;/div&gt;&lt;b onclick=', document)
 
-    @with_transaction()
+    @with_company
     def test_wrong_state(self):
         "A lead cannot have a proposal"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Proposal = pool.get('crm.proposal')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            Opportunity.lead([opportunity])
+        opportunity = self._opportunity()
+        Opportunity.lead([opportunity])
 
-            with self.assertRaisesRegex(UserError, "only for an opportunity"):
-                Opportunity.create_proposals([opportunity])
-            self.assertEqual(Proposal.search([], count=True), 0)
+        with self.assertRaisesRegex(UserError, "only for an opportunity"):
+            Opportunity.create_proposals([opportunity])
+        self.assertEqual(Proposal.search([], count=True), 0)
 
-    @with_transaction()
+    @with_company
     def test_no_lines(self):
         "An opportunity without lines cannot have a proposal"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee, lines=[])
-            other = create_opportunity(company, employee)
+        opportunity = self._opportunity(lines=[])
+        other = self._opportunity()
 
-            with self.assertRaisesRegex(UserError, "at least one line"):
-                Opportunity.create_proposals([other, opportunity])
-            # Nothing is written for the valid opportunity either
-            self.assertEqual(Opportunity(other.id).state, 'opportunity')
-            self.assertEqual(Opportunity(other.id).sales, ())
+        with self.assertRaisesRegex(UserError, "at least one line"):
+            Opportunity.create_proposals([other, opportunity])
+        # Nothing is written for the valid opportunity either
+        self.assertEqual(Opportunity(other.id).state, 'opportunity')
+        self.assertEqual(Opportunity(other.id).sales, ())
 
-    @with_transaction()
+    @with_company
     def test_no_party(self):
         "An opportunity without party cannot have a proposal"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            # The workflow requires a party: only old data can miss it
-            opportunity.party = None
+        opportunity = self._opportunity()
+        # The workflow requires a party: only old data can miss it
+        opportunity.party = None
 
-            with self.assertRaisesRegex(UserError, "needs a party"):
-                Opportunity.create_proposals([opportunity])
+        with self.assertRaisesRegex(UserError, "needs a party"):
+            Opportunity.create_proposals([opportunity])
 
-    @with_transaction()
+    @with_company
     def test_no_quotation(self):
         "A converted opportunity whose sale is confirmed has no quotation"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            proposal, = Opportunity.create_proposals([opportunity])
-            Sale.write([proposal.sale], {
-                    'state': 'confirmed', 'sale_date': proposal.date})
+        opportunity = self._opportunity()
+        proposal, = Opportunity.create_proposals([opportunity])
+        Sale.write([proposal.sale], {
+                'state': 'confirmed', 'sale_date': proposal.date})
 
-            with self.assertRaisesRegex(UserError, "no draft or quotation"):
-                Opportunity.create_proposals([opportunity])
-            self.assertEqual(len(Opportunity(opportunity.id).proposals), 1)
+        with self.assertRaisesRegex(UserError, "no draft or quotation"):
+            Opportunity.create_proposals([opportunity])
+        self.assertEqual(len(Opportunity(opportunity.id).proposals), 1)
 
-    @with_transaction()
+    @with_company
     def test_reopened_opportunity(self):
         "A reopened opportunity gets a new quotation from its lines"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            first, = Opportunity.create_proposals([opportunity])
-            Sale.cancel([first.sale])
-            Opportunity.write([opportunity], {'state': 'opportunity'})
+        opportunity = self._opportunity()
+        first, = Opportunity.create_proposals([opportunity])
+        Sale.cancel([first.sale])
+        Opportunity.write([opportunity], {'state': 'opportunity'})
 
-            second, = Opportunity.create_proposals([opportunity])
+        second, = Opportunity.create_proposals([opportunity])
 
-            self.assertNotEqual(second.sale, first.sale)
-            self.assertEqual(second.sale.state, 'draft')
-            self.assertEqual(second.version, 2)
-            self.assertEqual(
-                Opportunity(opportunity.id).state, 'converted')
+        self.assertNotEqual(second.sale, first.sale)
+        self.assertEqual(second.sale.state, 'draft')
+        self.assertEqual(second.version, 2)
+        self.assertEqual(
+            Opportunity(opportunity.id).state, 'converted')
 
-    @with_transaction()
+    @with_company
     def test_issued_readonly(self):
         "An issued proposal cannot be changed from outside"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Proposal = pool.get('crm.proposal')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
-            proposal, = Opportunity.create_proposals([opportunity])
+        opportunity = self._opportunity()
+        proposal, = Opportunity.create_proposals([opportunity])
 
-            with check_access():
-                with self.assertRaises(AccessError):
-                    Proposal.write([proposal], {'terms': "Changed"})
-                with self.assertRaises(AccessError):
-                    Proposal.write([proposal], {'document': b'forged'})
+        with check_access():
+            with self.assertRaises(AccessError):
+                Proposal.write([proposal], {'terms': "Changed"})
+            with self.assertRaises(AccessError):
+                Proposal.write([proposal], {'document': b'forged'})
 
-    @with_transaction()
+    @with_company
     def test_workflow(self):
         "A sent proposal is accepted or rejected"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Proposal = pool.get('crm.proposal')
-        company = create_company()
-        with set_company(company):
-            employee = create_employee(company)
-            first = create_opportunity(company, employee)
-            second = create_opportunity(company, employee)
-            accepted, rejected = Opportunity.create_proposals(
-                [first, second])
-            Proposal.accept([accepted])
-            self.assertEqual(accepted.state, 'draft')
+        first = self._opportunity()
+        second = self._opportunity()
+        accepted, rejected = Opportunity.create_proposals(
+            [first, second])
+        Proposal.accept([accepted])
+        self.assertEqual(accepted.state, 'draft')
 
-            Proposal.send([accepted, rejected])
-            Proposal.accept([accepted])
-            Proposal.reject([rejected])
-            self.assertEqual(
-                [accepted.state, rejected.state], ['accepted', 'rejected'])
+        Proposal.send([accepted, rejected])
+        Proposal.accept([accepted])
+        Proposal.reject([rejected])
+        self.assertEqual(
+            [accepted.state, rejected.state], ['accepted', 'rejected'])
 
-            # A rejected version stays rejected when a new one is issued
-            Opportunity.create_proposals([second])
-            self.assertEqual(Proposal(rejected.id).state, 'rejected')
+        # A rejected version stays rejected when a new one is issued
+        Opportunity.create_proposals([second])
+        self.assertEqual(Proposal(rejected.id).state, 'rejected')
 
     @with_transaction()
     def test_salesperson_generates(self):
@@ -381,11 +318,12 @@ class ProposalTestCase(unittest.TestCase):
         company = create_company()
         with set_company(company):
             employee = create_employee(company, "Alice")
-            opportunity = create_opportunity(company, employee)
-        alice = create_salesperson('alice', company, employee)
+            opportunity = self._opportunity(employee)
+        alice = create_user('alice', company, employee, SALESPERSON)
 
         # The client runs the wizard without model access checks
-        with run_as(alice, active_model='sale.opportunity',
+        with as_user(alice, access_check=False,
+                active_model='sale.opportunity',
                 active_id=opportunity.id, active_ids=[opportunity.id]):
             with check_access():
                 action_id = Opportunity.generate_proposal([opportunity])
@@ -434,9 +372,9 @@ class ProposalTestCase(unittest.TestCase):
                     'salesperson_scope': 'own'})
             alice_employee = create_employee(company, "Alice")
             bob_employee = create_employee(company, "Bob")
-            opportunity = create_opportunity(company, alice_employee)
+            opportunity = self._opportunity(alice_employee)
             proposal, = Opportunity.create_proposals([opportunity])
-        bob = create_salesperson('bob', company, bob_employee)
+        bob = create_user('bob', company, bob_employee, SALESPERSON)
 
         with as_user(bob):
             self.assertEqual(Proposal.search([]), [])
@@ -455,12 +393,13 @@ class ProposalTestCase(unittest.TestCase):
         other_company = create_company("Other")
         with set_company(company):
             employee = create_employee(company)
-            opportunity = create_opportunity(company, employee)
+            opportunity = self._opportunity(employee)
             Opportunity.create_proposals([opportunity])
         with set_company(other_company):
             other_employee = create_employee(other_company, "Eve")
         eve = create_user(
-            'eve', other_company, other_employee, ['group_crm_sales_manager'])
+            'eve', other_company, other_employee,
+            ['crm_sales.group_crm_sales_manager'])
         with as_user(eve):
             self.assertEqual(Proposal.search([]), [])
 

@@ -1,26 +1,14 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import functools
 import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import ValidationError
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_employee
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import activate_module
 
-
-def with_company(func):
-    "Run the test in a transaction with a company and a salesperson"
-    @functools.wraps(func)
-    def wrapper(self):
-        company = create_company()
-        with set_company(company):
-            self.company = company
-            self.employee = create_employee(company, "Seller")
-            return func(self)
-    return with_transaction()(wrapper)
+from .tools import create_segment_parties, with_company
 
 
 class ScoringTestCase(unittest.TestCase):
@@ -30,6 +18,9 @@ class ScoringTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module(['crm_sales'])
+
+    def setup_company(self):
+        self.employee = create_employee(self.company, "Seller")
 
     def _rule(self, field, operator, value, points):
         Rule = Pool().get('crm.scoring.rule')
@@ -75,16 +66,8 @@ class ScoringTestCase(unittest.TestCase):
     @with_company
     def test_rule_segment_path(self):
         "A rule follows a field path to the party's value segment"
-        pool = Pool()
-        Party = pool.get('party.party')
-        PartyValue = pool.get('crm.party.value')
-        top, low = Party.create([{'name': "Top"}, {'name': "Low"}])
-        PartyValue.create([
-                {'party': top.id, 'company': self.company.id,
-                    'segment': 'A'},
-                {'party': low.id, 'company': self.company.id,
-                    'segment': 'C'},
-                ])
+        top, low = create_segment_parties(
+            self.company, {"Top": 'A', "Low": 'C'})
         self._rule('party.crm_value_segment', 'in', 'A,B', 30)
 
         a, = self._leads(1, party=top.id)

@@ -4,45 +4,12 @@ import datetime
 import unittest
 from decimal import Decimal
 
-from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-
-def setup_accounting(company, today):
-    "Create a chart and a fiscal year around today with invoice sequences"
-    pool = Pool()
-    FiscalYear = pool.get('account.fiscalyear')
-    Sequence = pool.get('ir.sequence.strict')
-    SequenceType = pool.get('ir.sequence.type')
-    InvoiceSequence = pool.get('account.fiscalyear.invoice_sequence')
-    create_chart(company)
-    fiscalyear = get_fiscalyear(
-        company, today=today,
-        start_date=today - datetime.timedelta(days=400),
-        end_date=today + datetime.timedelta(days=100))
-    sequence_type, = SequenceType.search([('name', '=', "Invoice")])
-    sequence = Sequence(
-        name="Invoice", sequence_type=sequence_type, company=company)
-    sequence.save()
-    fiscalyear.invoice_sequences = [InvoiceSequence(
-            out_invoice_sequence=sequence,
-            out_credit_note_sequence=sequence,
-            in_invoice_sequence=sequence,
-            in_credit_note_sequence=sequence)]
-    fiscalyear.save()
-    FiscalYear.create_period([fiscalyear])
-
-
-def create_customer(name):
-    pool = Pool()
-    Party = pool.get('party.party')
-    Address = pool.get('party.address')
-    party = Party(name=name, addresses=[Address()])
-    party.save()
-    return party
+from .tools import create_customer, post_invoice, setup_accounting
 
 
 def create_payment_term(days):
@@ -54,36 +21,6 @@ def create_payment_term(days):
             Line(type='remainder', relativedeltas=[Delta(days=days)])])
     term.save()
     return term
-
-
-def post_invoice(company, party, date, amount, payment_term=None,
-        origin=None):
-    "Create and post a customer invoice of one line"
-    pool = Pool()
-    Account = pool.get('account.account')
-    Invoice = pool.get('account.invoice')
-    InvoiceLine = pool.get('account.invoice.line')
-    Journal = pool.get('account.journal')
-    journal, = Journal.search([('type', '=', 'revenue')], limit=1)
-    revenue, = Account.search([
-            ('type.revenue', '=', True),
-            ('closed', '!=', True),
-            ('company', '=', company.id),
-            ], limit=1)
-    invoice = Invoice(
-        type='out', company=company, journal=journal, party=party,
-        invoice_date=date,
-        invoice_address=party.addresses[0], currency=company.currency,
-        account=party.account_receivable_used, payment_term=payment_term)
-    invoice.lines = [InvoiceLine(
-            type='line', account=revenue, quantity=1,
-            unit_price=Decimal(amount), description="Service",
-            origin=origin)]
-    invoice.save()
-    # A back-dated invoice may be due in the past: that is the point
-    with Transaction().set_context(_skip_warnings=True):
-        Invoice.post([invoice])
-    return invoice
 
 
 class SegmentTestCase(unittest.TestCase):

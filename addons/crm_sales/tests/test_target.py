@@ -4,31 +4,21 @@ import unittest
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError, ValidationError
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_employee
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.tests.test_tryton import activate_module
+from trytond.transaction import Transaction
 
-from .test_co_seller import create_opportunity
-from .test_segment import create_customer, post_invoice, setup_accounting
+from .tools import (
+    as_user, create_customer, create_opportunity, create_sale, create_user,
+    post_invoice, setup_accounting, with_company)
 
 
 def create_confirmed_sale(opportunity, date, amount):
     "Create a sale of the opportunity marked as confirmed"
     pool = Pool()
     Sale = pool.get('sale.sale')
-    SaleLine = pool.get('sale.line')
-    party = opportunity.party
-    sale = Sale(
-        company=opportunity.company, party=party,
-        invoice_address=party.addresses[0],
-        shipment_address=party.addresses[0],
-        currency=opportunity.company.currency, origin=opportunity,
-        lines=[SaleLine(
-                type='line', quantity=1, unit_price=Decimal(amount),
-                description="Service")])
-    sale.save()
+    sale = create_sale(opportunity, [amount])
     # Confirming needs a full product and stock set-up: the test only needs
     # what confirmation stores
     sale_table = Sale.__table__()
@@ -49,6 +39,9 @@ class TargetTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_sales'])
 
+    def setup_company(self):
+        self.alice = create_employee(self.company, "Alice")
+
     def _team(self, company, employees):
         Team = Pool().get('crm.sales.team')
         team = Team(
@@ -63,76 +56,67 @@ class TargetTestCase(unittest.TestCase):
         target.save()
         return target
 
-    @with_transaction()
+    @with_company
     def test_period_dates(self):
         "The period is aligned on the period type"
         pool = Pool()
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            alice = create_employee(company, "Alice")
-            today = Date.today()
-            target = self._target(
-                employee=alice, period_type='quarter',
-                start_date=today.replace(month=5, day=17))
-            self.assertEqual(target.start_date, today.replace(month=4, day=1))
-            self.assertEqual(target.end_date, today.replace(month=6, day=30))
-            target.period_type = 'year'
-            target.save()
-            self.assertEqual(target.start_date, today.replace(month=1, day=1))
-            self.assertEqual(target.end_date, today.replace(month=12, day=31))
+        today = Date.today()
+        target = self._target(
+            employee=self.alice, period_type='quarter',
+            start_date=today.replace(month=5, day=17))
+        self.assertEqual(target.start_date, today.replace(month=4, day=1))
+        self.assertEqual(target.end_date, today.replace(month=6, day=30))
+        target.period_type = 'year'
+        target.save()
+        self.assertEqual(target.start_date, today.replace(month=1, day=1))
+        self.assertEqual(target.end_date, today.replace(month=12, day=31))
 
-    @with_transaction()
+    @with_company
     def test_overlap(self):
         "A period overlapping another for the same assignee and basis fails"
         pool = Pool()
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            alice = create_employee(company, "Alice")
-            bob = create_employee(company, "Bob")
-            team = self._team(company, [alice, bob])
-            today = Date.today()
+        bob = create_employee(self.company, "Bob")
+        team = self._team(self.company, [self.alice, bob])
+        today = Date.today()
+        self._target(
+            employee=self.alice, period_type='month', start_date=today,
+            basis='confirmed')
+        with self.assertRaises(ValidationError) as cm:
             self._target(
-                employee=alice, period_type='month', start_date=today,
+                employee=self.alice, period_type='quarter', start_date=today,
                 basis='confirmed')
-            with self.assertRaises(ValidationError) as cm:
-                self._target(
-                    employee=alice, period_type='quarter', start_date=today,
-                    basis='confirmed')
-            self.assertIn('Alice', cm.exception.message)
-            # Another basis, employee or a team does not overlap
+        self.assertIn('Alice', cm.exception.message)
+        # Another basis, employee or a team does not overlap
+        self._target(
+            employee=self.alice, period_type='quarter', start_date=today,
+            basis='invoiced')
+        self._target(
+            employee=bob, period_type='month', start_date=today,
+            basis='confirmed')
+        self._target(
+            team=team, period_type='month', start_date=today,
+            basis='confirmed')
+        with self.assertRaises(ValidationError):
             self._target(
-                employee=alice, period_type='quarter', start_date=today,
-                basis='invoiced')
-            self._target(
-                employee=bob, period_type='month', start_date=today,
+                team=team, period_type='year', start_date=today,
                 basis='confirmed')
-            self._target(
-                team=team, period_type='month', start_date=today,
-                basis='confirmed')
-            with self.assertRaises(ValidationError):
-                self._target(
-                    team=team, period_type='year', start_date=today,
-                    basis='confirmed')
 
-    @with_transaction()
+    @with_company
     def test_employee_xor_team(self):
         "A target has an employee or a team"
         pool = Pool()
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            alice = create_employee(company, "Alice")
-            team = self._team(company, [alice])
-            today = Date.today()
-            with self.assertRaises(ValidationError):
-                self._target(
-                    employee=alice, team=team, start_date=today)
-            with self.assertRaises(ValidationError):
-                self._target(start_date=today)
+        team = self._team(self.company, [self.alice])
+        today = Date.today()
+        with self.assertRaises(ValidationError):
+            self._target(
+                employee=self.alice, team=team, start_date=today)
+        with self.assertRaises(ValidationError):
+            self._target(start_date=today)
 
-    @with_transaction()
+    @with_company
     def test_achievement(self):
         "Achievement on both bases with co-seller splits and a team"
         pool = Pool()
@@ -140,122 +124,109 @@ class TargetTestCase(unittest.TestCase):
         Target = pool.get('crm.target')
         Achievement = pool.get('crm.target.achievement')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            today = Date.today()
-            setup_accounting(company, today)
-            alice = create_employee(company, "Alice")
-            bob = create_employee(company, "Bob")
-            carol = create_employee(company, "Carol")
-            team = self._team(company, [alice, bob])
-            customer = create_customer("Customer")
+        today = Date.today()
+        setup_accounting(self.company, today)
+        bob = create_employee(self.company, "Bob")
+        carol = create_employee(self.company, "Carol")
+        team = self._team(self.company, [self.alice, bob])
+        customer = create_customer("Customer")
 
-            shared = create_opportunity(company, alice, customer)
-            Opportunity.write([shared], {
-                    'co_sellers': [('create', [
-                                {'employee': alice.id, 'split': 60},
-                                {'employee': bob.id, 'split': 40},
-                                ])],
-                    })
-            sale1 = create_confirmed_sale(shared, today, 1000)
-            post_invoice(
-                company, customer, today, 1000, origin=sale1.lines[0])
-            bobs = create_opportunity(company, bob, customer)
-            create_confirmed_sale(bobs, today, 500)
-            carols = create_opportunity(company, carol, customer)
-            create_confirmed_sale(carols, today, 200)
-            # Neither a draft sale nor last year's sale count
-            draft = Pool().get('sale.sale')(
-                company=company, party=customer, origin=bobs,
-                invoice_address=customer.addresses[0],
-                currency=company.currency)
-            draft.save()
-            create_confirmed_sale(
-                bobs, today.replace(year=today.year - 1), 700)
+        shared = create_opportunity(self.company, self.alice, customer)
+        Opportunity.write([shared], {
+                'co_sellers': [('create', [
+                            {'employee': self.alice.id, 'split': 60},
+                            {'employee': bob.id, 'split': 40},
+                            ])],
+                })
+        sale1 = create_confirmed_sale(shared, today, 1000)
+        post_invoice(
+            self.company, customer, today, 1000, origin=sale1.lines[0])
+        bobs = create_opportunity(self.company, bob, customer)
+        create_confirmed_sale(bobs, today, 500)
+        carols = create_opportunity(self.company, carol, customer)
+        create_confirmed_sale(carols, today, 200)
+        # Neither a draft sale nor last year's sale count
+        draft = Pool().get('sale.sale')(
+            company=self.company, party=customer, origin=bobs,
+            invoice_address=customer.addresses[0],
+            currency=self.company.currency)
+        draft.save()
+        create_confirmed_sale(
+            bobs, today.replace(year=today.year - 1), 700)
 
-            def target(basis, **values):
-                return self._target(
-                    period_type='month', start_date=today, basis=basis,
-                    target_amount=Decimal(1200), target_count=4, **values)
-            confirmed = {
-                'alice': target('confirmed', employee=alice),
-                'bob': target('confirmed', employee=bob),
-                'team': target('confirmed', team=team),
-                }
-            invoiced = {
-                'alice': target('invoiced', employee=alice),
-                'bob': target('invoiced', employee=bob),
-                'team': target('invoiced', team=team),
-                }
+        def target(basis, **values):
+            return self._target(
+                period_type='month', start_date=today, basis=basis,
+                target_amount=Decimal(1200), target_count=4, **values)
+        confirmed = {
+            'alice': target('confirmed', employee=self.alice),
+            'bob': target('confirmed', employee=bob),
+            'team': target('confirmed', team=team),
+            }
+        invoiced = {
+            'alice': target('invoiced', employee=self.alice),
+            'bob': target('invoiced', employee=bob),
+            'team': target('invoiced', team=team),
+            }
+        self.assertEqual(
+            {k: (t.achieved_amount, t.achieved_count)
+                for k, t in confirmed.items()},
+            {'alice': (Decimal('600.00'), 1),
+                'bob': (Decimal('900.00'), 2),
+                'team': (Decimal('1500.00'), 2)})
+        self.assertEqual(
+            {k: (t.achieved_amount, t.achieved_count)
+                for k, t in invoiced.items()},
+            {'alice': (Decimal('600.00'), 1),
+                'bob': (Decimal('400.00'), 1),
+                'team': (Decimal('1000.00'), 1)})
+        self.assertEqual(confirmed['alice'].amount_achievement, 50)
+        self.assertEqual(confirmed['team'].amount_achievement, 125)
+        self.assertEqual(confirmed['bob'].count_achievement, 50)
+
+        # Report per month
+        with Transaction().set_context(
+                from_date=today.replace(month=1, day=1),
+                to_date=today.replace(month=12, day=31)):
+            row, = Achievement.search([
+                    ('target', '=', confirmed['team'].id)])
+            self.assertEqual(row.month, today.replace(day=1))
+            self.assertEqual(row.achieved_amount, Decimal(1500))
+            self.assertEqual(row.target_amount, Decimal(1200))
+            self.assertEqual(row.achieved_count, 2)
+
+            Target.delete([invoiced['alice']])
+            quarter = self._target(
+                employee=self.alice, period_type='quarter',
+                start_date=today, basis='invoiced',
+                target_amount=Decimal(3000), target_count=3)
+            rows = Achievement.search([('target', '=', quarter.id)])
+            self.assertEqual(len(rows), 3)
             self.assertEqual(
-                {k: (t.achieved_amount, t.achieved_count)
-                    for k, t in confirmed.items()},
-                {'alice': (Decimal('600.00'), 1),
-                    'bob': (Decimal('900.00'), 2),
-                    'team': (Decimal('1500.00'), 2)})
+                {r.target_amount for r in rows}, {Decimal(1000)})
             self.assertEqual(
-                {k: (t.achieved_amount, t.achieved_count)
-                    for k, t in invoiced.items()},
-                {'alice': (Decimal('600.00'), 1),
-                    'bob': (Decimal('400.00'), 1),
-                    'team': (Decimal('1000.00'), 1)})
-            self.assertEqual(confirmed['alice'].amount_achievement, 50)
-            self.assertEqual(confirmed['team'].amount_achievement, 125)
-            self.assertEqual(confirmed['bob'].count_achievement, 50)
+                sum(r.achieved_amount for r in rows), Decimal(600))
+            self.assertEqual(sum(r.target_count for r in rows), 3)
 
-            # Report per month
-            with Transaction().set_context(
-                    from_date=today.replace(month=1, day=1),
-                    to_date=today.replace(month=12, day=31)):
-                row, = Achievement.search([
-                        ('target', '=', confirmed['team'].id)])
-                self.assertEqual(row.month, today.replace(day=1))
-                self.assertEqual(row.achieved_amount, Decimal(1500))
-                self.assertEqual(row.target_amount, Decimal(1200))
-                self.assertEqual(row.achieved_count, 2)
-
-                Target.delete([invoiced['alice']])
-                quarter = self._target(
-                    employee=alice, period_type='quarter',
-                    start_date=today, basis='invoiced',
-                    target_amount=Decimal(3000), target_count=3)
-                rows = Achievement.search([('target', '=', quarter.id)])
-                self.assertEqual(len(rows), 3)
-                self.assertEqual(
-                    {r.target_amount for r in rows}, {Decimal(1000)})
-                self.assertEqual(
-                    sum(r.achieved_amount for r in rows), Decimal(600))
-                self.assertEqual(sum(r.target_count for r in rows), 3)
-
-    @with_transaction()
+    @with_company
     def test_salesperson_cannot_write(self):
         "A salesperson reads targets but cannot set them"
         pool = Pool()
-        User = pool.get('res.user')
-        Group = pool.get('res.group')
-        ModelData = pool.get('ir.model.data')
         Target = pool.get('crm.target')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            alice = create_employee(company, "Alice")
-            target = self._target(
-                employee=alice, start_date=Date.today(),
-                target_amount=Decimal(100))
-        group = Group(ModelData.get_id('crm_sales', 'group_crm_salesperson'))
-        user = User(
-            login='sales', name="Sales", groups=[group],
-            companies=[company], company=company, employees=[alice],
-            employee=alice)
-        user.save()
-        with Transaction().set_user(user.id), \
-                Transaction().set_context(company=company.id), \
-                check_access():
+        target = self._target(
+            employee=self.alice, start_date=Date.today(),
+            target_amount=Decimal(100))
+        user = create_user(
+            'sales', self.company, self.alice,
+            ['crm_sales.group_crm_salesperson'])
+        with as_user(user):
             target = Target(target.id)
             self.assertEqual(target.target_amount, Decimal(100))
             with self.assertRaises(AccessError):
                 Target.write([target], {'target_amount': Decimal(1)})
             with self.assertRaises(AccessError):
                 Target.create([{
-                            'employee': alice.id, 'company': company.id,
+                            'employee': self.alice.id,
+                            'company': self.company.id,
                             'start_date': Date.today()}])

@@ -2,52 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 import unittest
-from contextlib import contextmanager
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction, check_access
 
-
-def create_user(login, company, employee, groups):
-    "Return a user of the company with the employee and groups"
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    user, = User.create([{
-                'login': login,
-                'name': login,
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                'employees': [('add', [employee.id])],
-                'employee': employee.id,
-                'groups': [('add', [
-                            ModelData.get_id(*g.split('.'))
-                            for g in groups])],
-                }])
-    return user
-
-
-@contextmanager
-def as_user(user):
-    "Run as the user with their preferences and access checked"
-    pool = Pool()
-    User = pool.get('res.user')
-    transaction = Transaction()
-    with transaction.set_user(user.id), \
-            transaction.set_context(
-                User.get_preferences(context_only=True)), \
-            check_access():
-        yield
-
-
-SALESPERSON = [
-    'crm_sales.group_crm_salesperson', 'sale_opportunity.group_opportunity']
-MANAGER = [
-    'crm_sales.group_crm_sales_manager', 'sale_opportunity.group_opportunity']
+from .tools import MANAGER, SALESPERSON, as_user, create_user
 
 
 class TeamTestCase(unittest.TestCase):

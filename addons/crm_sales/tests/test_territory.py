@@ -61,8 +61,10 @@ class TerritoryTestCase(unittest.TestCase):
         return party
 
     def territories(self):
-        "Europe > France > Paris area, with Germany beside France"
+        """Set up the geography and return Europe > France > Paris area,
+        with Germany beside France"""
         Territory = Pool().get('crm.territory')
+        self.setup_geography()
         europe, = Territory.create([{
                     'name': "Europe",
                     'countries': [('add', [self.fr.id, self.de.id])],
@@ -80,7 +82,6 @@ class TerritoryTestCase(unittest.TestCase):
     @with_transaction()
     def test_deepest_territory_wins(self):
         "A party gets the deepest territory matching its address"
-        self.setup_geography()
         europe, france, paris = self.territories()
         p_paris = self.party("Paris Co", country=self.fr.id,
             subdivision=self.paris.id, postal_code='75001')
@@ -98,7 +99,6 @@ class TerritoryTestCase(unittest.TestCase):
         "Explicit party beats postal code beats subdivision beats country"
         pool = Pool()
         Territory = pool.get('crm.territory')
-        self.setup_geography()
         europe, france, paris = self.territories()
         party = self.party("Lyon Co", country=self.fr.id,
             subdivision=self.rhone.id, postal_code='69003')
@@ -166,7 +166,6 @@ class TerritoryTestCase(unittest.TestCase):
         "A territory cannot be its own ancestor"
         pool = Pool()
         Territory = pool.get('crm.territory')
-        self.setup_geography()
         europe, france, paris = self.territories()
         with self.assertRaisesRegex(ValidationError, "own ancestor"):
             Territory.write([europe], {'parent': paris.id})
@@ -180,7 +179,6 @@ class TerritoryTestCase(unittest.TestCase):
         "Moving, adding or deleting an address updates the territory"
         pool = Pool()
         Address = pool.get('party.address')
-        self.setup_geography()
         europe, france, paris = self.territories()
         party = self.party("Mover", country=self.fr.id)
         self.assertEqual(party.crm_territory, france)
@@ -198,7 +196,6 @@ class TerritoryTestCase(unittest.TestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Address = pool.get('party.address')
-        self.setup_geography()
         europe, france, paris = self.territories()
         party = self.party("Manual", country=self.fr.id)
         Party.write([party], {
@@ -215,7 +212,6 @@ class TerritoryTestCase(unittest.TestCase):
         "Parties are searched by territory and its children"
         pool = Pool()
         Party = pool.get('party.party')
-        self.setup_geography()
         europe, france, paris = self.territories()
         p_paris = self.party("Paris Co", subdivision=self.paris.id,
             country=self.fr.id)
@@ -232,7 +228,6 @@ class TerritoryTestCase(unittest.TestCase):
         pool = Pool()
         Party = pool.get('party.party')
         Recompute = pool.get('crm.territory.recompute', type='wizard')
-        self.setup_geography()
         europe, france, paris = self.territories()
         party = self.party("Paris Co", subdivision=self.paris.id,
             country=self.fr.id)
@@ -250,7 +245,6 @@ class TerritoryTestCase(unittest.TestCase):
         Opportunity = pool.get('sale.opportunity')
         Team = pool.get('crm.sales.team')
         Territory = pool.get('crm.territory')
-        self.setup_geography()
         company = create_company()
         with set_company(company):
             europe, france, paris = self.territories()
