@@ -63,6 +63,11 @@ def test_half_created_database_is_rebuilt():
         assert database_state(backend, name, 1.0) == 'ready'
         assert database_state(backend, name, 0.5) == 'rebuild'
         stamp = backend.db_path() / f'{name}.stamp.json'
+        # Another demo generator: only a test database is rebuilt
+        stamp.write_text(stamp.read_text().replace('"demo": "', '"demo": "x'))
+        assert database_state(backend, name, 1.0) == 'ready'
+        assert database_state(
+            backend, name, 1.0, fresh_demo=True) == 'rebuild'
         stamp.write_text(stamp.read_text().replace('"code": "', '"code": "x'))
         assert database_state(backend, name, 1.0) == 'outdated'
     finally:
