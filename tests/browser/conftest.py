@@ -20,7 +20,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope='session')
 def server():
     backend = Backend('sqlite')
-    password = ensure_database(backend, DATABASE, scale=0.1, quiet=True)
+    password = ensure_database(
+        backend, DATABASE, scale=0.1, quiet=True, fresh_demo=True)
     log = open(ROOT / 'var' / 'log' / 'browser-server.log', 'w')
     with Server(backend, DATABASE, free_port(), cron=False) as running:
         running.password = password

@@ -1,0 +1,93 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Every crm_sales menu and form opens in sao on the demo database."""
+import sqlite3
+
+import pytest
+
+from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
+
+MENUS = [
+    ('CRM', 'Customer 360°'),
+    ('CRM', 'Leads and Opportunities'),
+    ('CRM', 'Activities'),
+    ('CRM', 'Activities', 'Activity Analysis'),
+    ('CRM', 'Proposals'),
+    ('CRM', 'Customers by Value'),
+    ('CRM', 'Opportunities by Territory'),
+    ('CRM', 'Targets'),
+    ('CRM', 'Assignment Log'),
+    ('CRM', 'Reporting', 'Target Achievement'),
+    ('CRM', 'Reporting', 'Customer Value Segments'),
+    ('CRM', 'Reporting', 'Campaign Attribution'),
+    ('CRM', 'Configuration', 'Sales Teams'),
+    ('CRM', 'Configuration', 'Territories', 'Territories'),
+    ('CRM', 'Configuration', 'Assignment Rules'),
+    ('CRM', 'Configuration', 'Stage Playbooks'),
+    ('CRM', 'Configuration', 'Scoring Rules'),
+    ('CRM', 'Configuration', 'Scoring Models'),
+    ]
+# One record of each model whose form the demo fills
+FORMS = [
+    ('sale.opportunity', "state IN ('opportunity', 'converted')"),
+    ('crm.activity', "state = 'planned'"),
+    ('crm.target', "target_amount IS NOT NULL"),
+    ('crm.proposal', "state = 'sent'"),
+    ('crm.territory', "parent IS NOT NULL"),
+    ('crm.assignment.rule', "team IS NOT NULL"),
+    ('crm.playbook', "stage = 'lead'"),
+    ('crm.scoring.model', "won > 0"),
+    ('crm.sales.team', "leader IS NOT NULL"),
+    ('crm.party.value', "segment = 'A'"),
+    ]
+
+
+def first_id(server, model, where):
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        table = model.replace('.', '_')
+        row = connection.execute(
+            f'SELECT MIN(id) FROM "{table}" WHERE {where}').fetchone()
+    assert row[0], f"the demo has no {model} with {where}"
+    return row[0]
+
+
+@pytest.fixture
+def errors(page):
+    "The JavaScript errors the page raises"
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    return errors
+
+
+def test_every_crm_menu_opens(server, page, errors):
+    sao_login(page, server, 'manager')
+    for path in MENUS:
+        open_menu(page, *path)
+        assert errors == [], f"{' > '.join(path)}: {errors}"
+
+
+@pytest.mark.parametrize('model,where', FORMS)
+def test_form_opens(server, page, errors, model, where):
+    form = open_record(
+        page, server, 'manager', model, first_id(server, model, where))
+    assert form.locator('input:visible').count() > 0
+    assert errors == []
+
+
+def test_customer_360(server, page, errors):
+    "A salesperson sees the whole relationship on the customer"
+    party = first_id(server, 'party.party',
+        "id IN (SELECT party FROM sale_opportunity "
+        "WHERE state IN ('lead', 'opportunity'))")
+    form = open_record(page, server, 'sales1', 'party.party', party)
+    form.get_by_role('tab', name='Customer 360°').click()
+    page_360 = form.locator('.tab-pane.active')
+    for label in ["Open Opportunities", "Recent Activities",
+            "Value Segment", "Receivable Today"]:
+        assert page_360.get_by_text(label).first.is_visible(), label
+    rows = page_360.locator('.treeview tbody tr')
+    rows.first.wait_for()
+    assert rows.count() > 0
+    screenshot(page, 'customer-360')
+    assert errors == []
