@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields, sequence_ordered)
@@ -259,7 +260,7 @@ class AssignmentRule(
         line = Line.__table__()
         product = Product.__table__()
         template_category = TemplateCategory.__table__()
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*line
                 .join(product, condition=line.product == product.id)
                 .join(template_category,
@@ -358,7 +359,7 @@ class _Chooser:
         if candidates:
             opportunity = Opportunity.__table__()
             cursor = Transaction().connection.cursor()
-            for sub_ids in grouped_slice(candidates):
+            for sub_ids in grouped_slice(candidates, backend.MAX_QUERY_PARAMS):
                 cursor.execute(*opportunity.select(
                         opportunity.employee, Count(opportunity.id),
                         where=reduce_ids(opportunity.employee, sub_ids)

@@ -6,6 +6,7 @@ from sql import Window
 from sql.aggregate import Count
 from sql.functions import RowNumber
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
@@ -130,7 +131,7 @@ class Party(metaclass=PoolMeta):
             Model = pool.get(model)
             table = Model.__table__()
             values = result[name] = {p.id: [] for p in parties}
-            for sub in grouped_slice(parties):
+            for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
                 # search applies the record rules of the reader
                 readable = Model.search(
                     cls._crm_360_domain(Model, domain, sub),
@@ -175,7 +176,7 @@ class Party(metaclass=PoolMeta):
             Model = pool.get(model)
             table = Model.__table__()
             values = result[name] = {p.id: 0 for p in parties}
-            for sub in grouped_slice(parties):
+            for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
                 readable = Model.search(
                     cls._crm_360_domain(Model, domain, sub),
                     order=[], query=True)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case
 
+from trytond import backend
 from trytond.model import (
     DeactivableMixin, MatchMixin, ModelSQL, ModelView, fields,
     sequence_ordered)
@@ -161,7 +162,7 @@ class Opportunity(metaclass=PoolMeta):
         if 'crm_tasks_progress' in result:
             result['crm_tasks_progress'] = {
                 o.id: 0. for o in opportunities}
-        for sub in grouped_slice(opportunities):
+        for sub in grouped_slice(opportunities, backend.MAX_QUERY_PARAMS):
             resources = {str(o): o.id for o in sub}
             cursor.execute(*activity.select(
                     activity.resource,
@@ -202,7 +203,9 @@ class Opportunity(metaclass=PoolMeta):
             if not any(playbooks.values()):
                 return
             existing = defaultdict(set)
-            for sub in grouped_slice([o for o, p in playbooks.items() if p]):
+            for sub in grouped_slice(
+                    [o for o, p in playbooks.items() if p],
+                    backend.MAX_QUERY_PARAMS):
                 for activity in Activity.search([
                             ('resource', 'in', [str(o) for o in sub]),
                             ('playbook_line', '!=', None),
@@ -226,7 +229,7 @@ class Opportunity(metaclass=PoolMeta):
         Activity = pool.get('crm.activity')
         with without_check_access():
             by_employee = defaultdict(list)
-            for sub in grouped_slice(opportunities):
+            for sub in grouped_slice(opportunities, backend.MAX_QUERY_PARAMS):
                 by_resource = {str(o): o for o in sub}
                 for activity in Activity.search([
                             ('resource', 'in', list(by_resource)),

@@ -22,6 +22,7 @@ from sql import Cast, Null
 from sql.aggregate import Count
 from sql.conditionals import Case
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
@@ -376,7 +377,7 @@ class ScoringModel(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         opportunity = Opportunity.__table__()
         result = defaultdict(list)
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             where = reduce_ids(opportunity.id, sub_ids)
             for name, from_, value in cls._features(opportunity):
                 sub = from_.select(
@@ -613,14 +614,14 @@ class Opportunity(metaclass=PoolMeta):
                             in enumerate(lines, 1))
 
             ids = list(scores)
-            for sub_ids in grouped_slice(ids):
+            for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
                 cursor.execute(*factor.delete(
                         where=reduce_ids(factor.opportunity, sub_ids)))
             by_score = defaultdict(list)
             for id_, score in scores.items():
                 by_score[score].append(id_)
             for score, s_ids in by_score.items():
-                for sub_ids in grouped_slice(s_ids):
+                for sub_ids in grouped_slice(s_ids, backend.MAX_QUERY_PARAMS):
                     cursor.execute(*table.update(
                             [table.crm_score], [score],
                             where=reduce_ids(table.id, sub_ids)))
@@ -646,7 +647,7 @@ class Opportunity(metaclass=PoolMeta):
         result = defaultdict(list)
         for rule in rules:
             domain = rule.get_domain()
-            for sub_ids in grouped_slice(ids):
+            for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
                 for record in cls.search(
                         [('id', 'in', list(sub_ids)), domain], order=[]):
                     result[record.id].append(
