@@ -63,13 +63,6 @@ class Configuration(
     def default_geocoding_domain(cls):
         return 'nominatim.openstreetmap.org'
 
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        pool = Pool()
-        Rule = pool.get('ir.rule')
-        super().on_modification(mode, records, field_names=field_names)
-        # The salesperson scope is part of the record rules' context
-        Rule._domain_get_cache.clear()
 
 
 class ConfigurationSalespersonScope(ModelSQL, CompanyValueMixin):
@@ -86,4 +79,5 @@ class ConfigurationSalespersonScope(ModelSQL, CompanyValueMixin):
         pool = Pool()
         Rule = pool.get('ir.rule')
         super().on_modification(mode, records, field_names=field_names)
+        # The salesperson scope is part of the record rules' context
         Rule._domain_get_cache.clear()
