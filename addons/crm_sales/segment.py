@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from sql import Literal, Null, Union, Window, With
+from sql import Literal, Null, Window, With
 from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp, Rank
@@ -180,9 +180,8 @@ class PartyValue(ModelSQL, ModelView):
                 # Without maturity, a line is due on its move date
                 & (Coalesce(move_line.maturity_date, move.date) < to_date),
                 group_by=move_line.party))
-        customer = With('party', query=Union(
-                invoiced.select(invoiced.party),
-                overdue.select(overdue.party)))
+        # A customer has invoices, overdue receivables or both
+        party = Coalesce(invoiced.party, overdue.party)
         revenue = Coalesce(invoiced.revenue, 0)
         frequency = Coalesce(invoiced.frequency, 0)
         overdue_amount = Coalesce(overdue.amount, 0)
@@ -190,25 +189,24 @@ class PartyValue(ModelSQL, ModelView):
         ranked = With(
             'party', 'revenue', 'frequency', 'last_date', 'overdue',
             'before', 'total', 'r_rank', 'f_rank', 'm_rank', 'n',
-            query=customer
-            .join(invoiced, 'LEFT', condition=invoiced.party == customer.party)
-            .join(overdue, 'LEFT', condition=overdue.party == customer.party)
+            query=invoiced
+            .join(overdue, 'FULL', condition=overdue.party == invoiced.party)
             .select(
-                customer.party,
+                party,
                 revenue,
                 frequency,
                 invoiced.last_date,
                 overdue_amount,
                 # Revenue of the customers ranked before this one
                 Sum(revenue, window=Window([],
-                        order_by=[revenue.desc, customer.party.asc]))
+                        order_by=[revenue.desc, party.asc]))
                 - revenue,
                 Sum(revenue, window=everyone),
                 Rank(window=Window([],
                         order_by=[invoiced.last_date.desc.nulls_last])),
                 Rank(window=Window([], order_by=[frequency.desc])),
                 Rank(window=Window([], order_by=[revenue.desc])),
-                Count(customer.party, window=everyone)))
+                Count(Literal(1), window=everyone)))
 
         def quintile(rank):
             # ceil(5 * share of customers doing no better), in integers:
@@ -237,7 +235,7 @@ class PartyValue(ModelSQL, ModelView):
             Literal(to_date),
             Literal(transaction.user),
             CurrentTimestamp(),
-            with_=[invoiced, overdue, customer, ranked])
+            with_=[invoiced, overdue, ranked])
 
 
 class PartyValueRecompute(Wizard):
