@@ -179,7 +179,7 @@ def populate(scale, today):
                     first_invoice, LINES_PER_INVOICE),
                 'party': 'NULL',
                 'quantity': '1 + g % 5',
-                'unit_price': '(g * 7919 % 1000) + 0.5',
+                'unit_price': '(g::bigint * 7919 % 1000) + 0.5',
                 })
         copy_rows(cursor, 'account_move_line', receivable_line.id, parties, {
                 'party': '%s + g' % first_party,
