@@ -203,7 +203,8 @@ class AssignmentRule(
             for (employee, team), ids in writes.items():
                 records = Opportunity.browse(ids)
                 assigned.extend(records)
-                args.extend((records, {'employee': employee, 'crm_team': team}))
+                args.extend(
+                    (records, {'employee': employee, 'crm_team': team}))
             # Logged first so the write clears the cached log lists too
             Log.log(logs)
             Opportunity.write(*args)

@@ -283,7 +283,8 @@ class ScoringModel(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         opportunity = Opportunity.__table__()
 
-        Feature.delete(Feature.search([('model', 'in', [m.id for m in models])]))
+        Feature.delete(Feature.search(
+                [('model', 'in', [m.id for m in models])]))
         features = []
         for model in models:
             company_id = model.company.id
@@ -553,9 +554,9 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     def crm_score_open(cls):
         "Score again every open lead and opportunity (cron)"
-        for sub in grouped_slice(cls.search(
-                    [('state', 'in', list(OPEN_STATES))], order=[('id', 'ASC')]),
-                1000):
+        open_ = cls.search(
+            [('state', 'in', list(OPEN_STATES))], order=[('id', 'ASC')])
+        for sub in grouped_slice(open_, 1000):
             cls.crm_rescore(list(sub))
 
     @classmethod
