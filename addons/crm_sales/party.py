@@ -10,7 +10,7 @@ from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 
 # The 360° lists stay short so the form loads fast whatever the history
 LIST_LIMIT = 20
@@ -121,6 +121,23 @@ class Party(metaclass=PoolMeta):
         return domain
 
     @classmethod
+    def _crm_360_readable(cls, Model, domain, parties):
+        """The query of the records of the parties the reader may read, or
+        None when the reader may not read the model at all
+
+        Getters run without access check: it is set back so that the search
+        applies the reader's access rights and record rules.
+        """
+        ModelAccess = Pool().get('ir.model.access')
+        with check_access():
+            if not ModelAccess.check(
+                    Model.__name__, 'read', raise_exception=False):
+                return None
+            return Model.search(
+                cls._crm_360_domain(Model, domain, parties),
+                order=[], query=True)
+
+    @classmethod
     def get_crm_360_list(cls, parties, names):
         pool = Pool()
         cursor = Transaction().connection.cursor()
@@ -132,10 +149,9 @@ class Party(metaclass=PoolMeta):
             table = Model.__table__()
             values = result[name] = {p.id: [] for p in parties}
             for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
-                # search applies the record rules of the reader
-                readable = Model.search(
-                    cls._crm_360_domain(Model, domain, sub),
-                    order=[], query=True)
+                readable = cls._crm_360_readable(Model, domain, sub)
+                if readable is None:
+                    break
                 date = getattr(table, date_column)
                 ranked = table.select(
                     table.id, table.party,
@@ -177,9 +193,9 @@ class Party(metaclass=PoolMeta):
             table = Model.__table__()
             values = result[name] = {p.id: 0 for p in parties}
             for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
-                readable = Model.search(
-                    cls._crm_360_domain(Model, domain, sub),
-                    order=[], query=True)
+                readable = cls._crm_360_readable(Model, domain, sub)
+                if readable is None:
+                    break
                 cursor.execute(*table.select(
                         table.party, Count(table.id),
                         where=table.id.in_(readable),

@@ -9,7 +9,8 @@ from trytond.modules.crm_sales.party import LIST_LIMIT
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
-from .tools import as_user, create_user, with_company
+from .tools import (
+    SALESPERSON, as_user, create_customer, create_user, with_company)
 
 
 class Party360TestCase(unittest.TestCase):
@@ -62,6 +63,36 @@ class Party360TestCase(unittest.TestCase):
         self.assertEqual(customer.crm_recent_sales, ())
         self.assertEqual(customer.crm_recent_invoices, ())
         self.assertEqual(customer.crm_sale_count, 0)
+
+    @with_company
+    def test_other_team_hidden(self):
+        "A salesperson sees in the 360° only what the record rules allow"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Opportunity = pool.get('sale.opportunity')
+        Team = pool.get('crm.sales.team')
+        one = create_employee(self.company, "Salesperson One")
+        two = create_employee(self.company, "Salesperson Two")
+        Team.create([
+                {'name': "North", 'members': [('add', [one.id])]},
+                {'name': "South", 'members': [('add', [two.id])]},
+                ])
+        sales1 = create_user('sales1', self.company, one, SALESPERSON)
+        sales2 = create_user('sales2', self.company, two, SALESPERSON)
+        customer = create_customer()
+        lead, = Opportunity.create([{'party': customer.id,
+                    'employee': one.id}])
+
+        with as_user(sales1):
+            mine = Party(customer.id)
+            self.assertEqual(list(mine.crm_open_opportunities), [lead])
+            self.assertEqual(mine.crm_open_opportunity_count, 1)
+            # No access to invoices: nothing listed, nothing raised
+            self.assertEqual(mine.crm_recent_invoices, ())
+        with as_user(sales2):
+            theirs = Party(customer.id)
+            self.assertEqual(theirs.crm_open_opportunities, ())
+            self.assertEqual(theirs.crm_open_opportunity_count, 0)
 
     @with_company
     def test_write_through_list(self):
