@@ -33,6 +33,9 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
+from .common import forget_cached
+
+
 OPEN_STATES = ('lead', 'opportunity')
 AMOUNT_BANDS = [1000, 5000, 20000, 100000]
 FEATURES = [
@@ -635,10 +638,7 @@ class Opportunity(metaclass=PoolMeta):
                             factor.create_uid, factor.create_date],
                         [r + [user, now] for r in sub_rows]))
             # The records read before must see the new score and factors
-            for cache in transaction.cache.values():
-                if cls.__name__ in cache:
-                    for id_ in ids:
-                        cache[cls.__name__].pop(id_, None)
+            forget_cached(cls.__name__)
             for opportunity in opportunities:
                 opportunity._local_cache.pop(opportunity.id, None)
 

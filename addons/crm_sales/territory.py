@@ -14,6 +14,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import StateTransition, Wizard
 
+from .common import forget_cached
+
+
 # Specificity of a match: an explicit party beats a postal code, which
 # beats a subdivision, which beats a country; a deeper territory wins
 # between matches of the same kind.
@@ -138,9 +141,7 @@ class Territory(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
             cursor.execute(*table.update(
                     [table.depth], [value], where=table.id.in_(ids)))
         if by_depth:
-            transaction.counter += 1
-            for cache in transaction.cache.values():
-                cache.pop(cls.__name__, None)
+            forget_cached(cls.__name__)
 
     @classmethod
     def candidates_query(cls, party_ids=None):
@@ -384,9 +385,7 @@ class Party(metaclass=PoolMeta):
             where &= table.id.in_(party_ids)
         cursor.execute(*table.update(
                 [table.crm_territory], [best], where=where))
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            cache.pop(cls.__name__, None)
+        forget_cached(cls.__name__)
 
 
 class Opportunity(metaclass=PoolMeta):
