@@ -489,7 +489,8 @@ def log(message):
 
 
 # Suite modules' demos (tools/demo_<concept>.py) that build on one another
-DEMO_ORDER = ['territory', 'activity', 'target', 'assignment', 'proposal']
+DEMO_ORDER = [
+    'territory', 'activity', 'target', 'assignment', 'proposal', 'service']
 
 
 def populate_modules(pool, rng, today):
