@@ -93,7 +93,8 @@ def populate(pool, rng, today):
 
     def in_state(*states):
         return [c for c, s in zip(cases, finals) if s in states]
-    Case.assign(in_state('assigned'))
+    Case.assign(in_state(
+            'assigned', 'in_progress', 'waiting', 'resolved', 'closed'))
     Case.start(in_state('in_progress', 'waiting', 'resolved', 'closed'))
     Case.wait(in_state('waiting'))
     Case.resolve(in_state('resolved', 'closed'))

@@ -264,6 +264,15 @@ class Case(Workflow, ModelSQL, ModelView):
         return Transaction().context.get('company')
 
     @classmethod
+    def default_team(cls):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        # The case waits in the queue of the team of who takes it
+        employee = Transaction().context.get('employee')
+        if employee:
+            return Opportunity._employee_team(employee)
+
+    @classmethod
     def default_state(cls):
         return 'new'
 
