@@ -311,7 +311,9 @@ class Generator:
     def _phone(self, country_code):
         prefix = {'CN': '+86 21', 'US': '+1 415', 'DE': '+49 89',
             'FR': '+33 1'}[country_code]
-        return f"{prefix} {self.rng.randint(1000, 9999)} " \
+        # Valid numbers: the party module checks them with phonenumbers
+        exchange = (200, 999) if country_code == 'US' else (1000, 9999)
+        return f"{prefix} {self.rng.randint(*exchange)} " \
             f"{self.rng.randint(1000, 9999)}"
 
     def _set_coordinates(self, parties):
