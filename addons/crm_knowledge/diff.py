@@ -1,0 +1,153 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Differences between two extracted texts, readable in Chinese too.
+
+Lines are compared first; changed lines are compared word by word, where a
+Chinese, Japanese or Korean character counts as a word (those scripts have
+no spaces).  The HTML output escapes every text: a page cannot inject
+markup into the client or the e-mails.
+"""
+import difflib
+import re
+from collections import Counter
+from html import escape
+
+from .extract import fold
+
+_TOKEN = re.compile(
+    r'[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]'
+    r'|[^\W\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+|\s+|[^\w\s]')
+_PRICE = re.compile(
+    r'(?:(?:[$€£¥]|US\$|HK\$|NT\$|RMB|CNY|USD|EUR)\s?\d[\d,]*(?:\.\d+)?'
+    r'|\d[\d,]*(?:\.\d+)?\s?(?:元|€|RMB|CNY|USD|EUR|美元|人民币))')
+CONTEXT = 2
+
+
+def tokens(text):
+    return _TOKEN.findall(text)
+
+
+class Diff:
+    "The line differences between two texts"
+
+    def __init__(self, old, new):
+        self.old = old.splitlines() if old else []
+        self.new = new.splitlines() if new else []
+        matcher = difflib.SequenceMatcher(None, self.old, self.new, False)
+        self.opcodes = matcher.get_opcodes()
+        self.added = sum(
+            j2 - j1 for tag, _, _, j1, j2 in self.opcodes if tag != 'equal')
+        self.removed = sum(
+            i2 - i1 for tag, i1, i2, _, _ in self.opcodes if tag != 'equal')
+
+    def groups(self):
+        "Opcodes grouped in hunks with some context"
+        matcher = difflib.SequenceMatcher(None, self.old, self.new, False)
+        matcher.opcodes = self.opcodes
+        return matcher.get_grouped_opcodes(CONTEXT)
+
+    def unified(self):
+        result = []
+        for group in self.groups():
+            first, last = group[0], group[-1]
+            result.append('@@ -%s,%s +%s,%s @@' % (
+                    first[1] + 1, last[2] - first[1],
+                    first[3] + 1, last[4] - first[3]))
+            for tag, i1, i2, j1, j2 in group:
+                if tag == 'equal':
+                    result.extend(' ' + l for l in self.old[i1:i2])
+                    continue
+                result.extend('-' + l for l in self.old[i1:i2])
+                result.extend('+' + l for l in self.new[j1:j2])
+        return '\n'.join(result)
+
+    def excerpt(self, limit=10):
+        "The first changed lines, for notifications and e-mails"
+        result = []
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if tag == 'equal':
+                continue
+            result.extend('- ' + l for l in self.old[i1:i2])
+            result.extend('+ ' + l for l in self.new[j1:j2])
+            if len(result) >= limit:
+                break
+        return '\n'.join(result[:limit])
+
+    def html(self):
+        "A side-by-side table with the changed words marked"
+        rows = []
+        for group in self.groups():
+            rows.append('<tr class="hunk"><td colspan="2">&#8942;</td></tr>')
+            for tag, i1, i2, j1, j2 in group:
+                if tag == 'equal':
+                    for line in self.old[i1:i2]:
+                        line = escape(line)
+                        rows.append('<tr><td>%s</td><td>%s</td></tr>' % (
+                                line, line))
+                    continue
+                old, new = self.old[i1:i2], self.new[j1:j2]
+                for k in range(max(len(old), len(new))):
+                    left, right = _words(
+                        old[k] if k < len(old) else '',
+                        new[k] if k < len(new) else '')
+                    rows.append(
+                        '<tr><td class="removed">%s</td>'
+                        '<td class="added">%s</td></tr>' % (left, right))
+        return ('<table class="diff">%s</table>' % ''.join(rows)
+            if rows else '')
+
+
+def _words(old, new):
+    "The two lines escaped with their differing words in del/ins"
+    old_tokens, new_tokens = tokens(old), tokens(new)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, False)
+    left, right = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        before = escape(''.join(old_tokens[i1:i2]))
+        after = escape(''.join(new_tokens[j1:j2]))
+        if tag == 'equal':
+            left.append(before)
+            right.append(after)
+            continue
+        if before:
+            left.append('<del>%s</del>' % before)
+        if after:
+            right.append('<ins>%s</ins>' % after)
+    return ''.join(left), ''.join(right)
+
+
+def word_diff(old, new):
+    "The words removed and added between two lines, as two lists"
+    matcher = difflib.SequenceMatcher(None, tokens(old), tokens(new), False)
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != 'equal':
+            removed.append(''.join(matcher.a[i1:i2]))
+            added.append(''.join(matcher.b[j1:j2]))
+    return [w for w in removed if w], [w for w in added if w]
+
+
+def prices(text):
+    return Counter(' '.join(p.split()) for p in _PRICE.findall(text))
+
+
+def changed_prices(old, new):
+    "The price-like amounts that disappeared and appeared"
+    before, after = prices(old), prices(new)
+    removed = sorted((before - after).elements())
+    added = sorted((after - before).elements())
+    return removed, added
+
+
+def keyword_events(old, new, keywords):
+    """Return [(keyword, 'appeared'|'disappeared')] for the keywords whose
+    presence differs; keywords are compared case- and width-insensitively
+    """
+    old, new = fold(old or ''), fold(new or '')
+    events = []
+    for keyword in keywords:
+        folded = fold(keyword)
+        before, after = folded in old, folded in new
+        if before != after:
+            events.append((keyword, 'appeared' if after else 'disappeared'))
+    return events
