@@ -11,11 +11,11 @@ from html import escape
 from sql import Literal
 from sql.aggregate import Count, Min
 
-from trytond.config import config
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval
 from trytond.sendmail import send_message_transactional
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -94,7 +94,7 @@ class Change(ModelSQL, ModelView):
                     'depends': ['seen'],
                     },
                 'create_activity': {
-                    'invisible': Eval('activity', None),
+                    'invisible': Bool(Eval('activity')),
                     'depends': ['activity'],
                     },
                 })
@@ -387,7 +387,8 @@ class ChangeWeek(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('week', 'DESC'), ('competitor', 'ASC')]
+        cls._order = [
+            ('week', 'DESC'), ('competitor', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def table_query(cls):

@@ -17,9 +17,10 @@ from .extract import fold
 _TOKEN = re.compile(
     r'[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]'
     r'|[^\W\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+|\s+|[^\w\s]')
+_AMOUNT = r'(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?'
 _PRICE = re.compile(
-    r'(?:(?:[$€£¥]|US\$|HK\$|NT\$|RMB|CNY|USD|EUR)\s?\d[\d,]*(?:\.\d+)?'
-    r'|\d[\d,]*(?:\.\d+)?\s?(?:元|€|RMB|CNY|USD|EUR|美元|人民币))')
+    r'(?:(?:[$€£¥]|US\$|HK\$|NT\$|RMB|CNY|USD|EUR)\s?' + _AMOUNT
+    + r'|' + _AMOUNT + r'\s?(?:元|€|RMB|CNY|USD|EUR|美元|人民币))')
 CONTEXT = 2
 
 
@@ -55,10 +56,10 @@ class Diff:
                     first[3] + 1, last[4] - first[3]))
             for tag, i1, i2, j1, j2 in group:
                 if tag == 'equal':
-                    result.extend(' ' + l for l in self.old[i1:i2])
+                    result.extend(' ' + line for line in self.old[i1:i2])
                     continue
-                result.extend('-' + l for l in self.old[i1:i2])
-                result.extend('+' + l for l in self.new[j1:j2])
+                result.extend('-' + line for line in self.old[i1:i2])
+                result.extend('+' + line for line in self.new[j1:j2])
         return '\n'.join(result)
 
     def excerpt(self, limit=10):
@@ -67,8 +68,8 @@ class Diff:
         for tag, i1, i2, j1, j2 in self.opcodes:
             if tag == 'equal':
                 continue
-            result.extend('- ' + l for l in self.old[i1:i2])
-            result.extend('+ ' + l for l in self.new[j1:j2])
+            result.extend('- ' + line for line in self.old[i1:i2])
+            result.extend('+ ' + line for line in self.new[j1:j2])
             if len(result) >= limit:
                 break
         return '\n'.join(result[:limit])

@@ -24,6 +24,8 @@ BLOCK_TAGS = (
     'title', 'summary')
 CELL_TAGS = ('td', 'th')
 _DROPPED = 'crm-knowledge-dropped'
+# Marks the block boundaries: newlines in the source are mere spaces
+_BREAK = '\ue000'
 _CLASS = re.compile(r'^([a-zA-Z][\w-]*)?\.([\w-]+)$')
 _PARSER = html.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, recover=True,
@@ -82,7 +84,7 @@ def compile_regex(pattern):
 
 def lines(value):
     "The non-empty stripped lines of a multi-line rule field"
-    return [l.strip() for l in (value or '').splitlines() if l.strip()]
+    return [s.strip() for s in (value or '').splitlines() if s.strip()]
 
 
 class Rules:
@@ -103,7 +105,7 @@ def normalise(text):
     "NFKC, one line per non-empty line, spaces collapsed"
     text = unicodedata.normalize('NFKC', text)
     return '\n'.join(
-        filter(None, (' '.join(l.split()) for l in text.splitlines())))
+        filter(None, (' '.join(s.split()) for s in text.splitlines())))
 
 
 def _text(element):
@@ -145,12 +147,12 @@ def _extract_html(text, rules):
                     element.tag = _DROPPED
         etree.strip_elements(root, _DROPPED, with_tail=False)
     for element in root.iter(*BLOCK_TAGS):
-        element.text = '\n' + (element.text or '')
-        element.tail = '\n' + (element.tail or '')
+        element.text = _BREAK + (element.text or '')
+        element.tail = _BREAK + (element.tail or '')
     for element in root.iter(*CELL_TAGS):
         element.tail = ' ' + (element.tail or '')
     if rules.region is None:
-        return _text(root)
+        return _lines(_text(root))
     parts = []
     for element in rules.region(root):
         if isinstance(element, etree._Element):
@@ -159,7 +161,11 @@ def _extract_html(text, rules):
             parts.append(element)
     if not parts:
         raise RegionMissing()
-    return '\n'.join(parts)
+    return _lines(_BREAK.join(parts))
+
+
+def _lines(text):
+    return text.replace('\n', ' ').replace(_BREAK, '\n')
 
 
 def digest(text):

@@ -132,11 +132,8 @@ class Result:
     error: str = None
     duration: float = 0.0
     attempts: int = 0
+    size: int = 0
     extra: dict = field(default_factory=dict)
-
-    @property
-    def size(self):
-        return len(self.body)
 
 
 def forbidden_address(address):
@@ -472,6 +469,7 @@ class Fetcher:
             result.truncated = True
             keep = False
         result.body = body
+        result.size = len(body)
         result.text, result.charset = decode(body, charset)
         if b'\x00' in body[:1024] and mime != 'text/html':
             result.outcome = UNSUPPORTED

@@ -9,7 +9,7 @@ when the hash changed diff, look for keywords and notify.
 import datetime
 from collections import defaultdict
 
-from trytond.config import config
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields)
@@ -304,8 +304,11 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
         if to_write:
             cls.write(*to_write)
         size = config.getint(SECTION, 'batch', default=50)
-        for index in range(0, len(pages), size):
-            cls.__queue__.check(pages[index:index + size])
+        # A queue of its own: `trytond-worker --name crm_competitor_page`
+        # can dedicate workers to it
+        with Transaction().set_context(queue_name='crm_competitor_page'):
+            for index in range(0, len(pages), size):
+                cls.__queue__.check(pages[index:index + size])
 
     @classmethod
     def check(cls, pages):
@@ -432,7 +435,8 @@ def _extract(request, result):
         return result
     result.extra['text'] = text
     result.extra['hash'] = extract.digest(text)
-    result.text = result.body = None
+    # Keep the memory of a batch small: only the extracted text is needed
+    result.text, result.body = None, b''
     return result
 
 
@@ -496,11 +500,6 @@ class KeywordWatch(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_user(cls):
         return Transaction().user or None
-
-    @fields.depends('page', 'competitor')
-    def on_change_page(self):
-        if self.page:
-            self.competitor = self.page.competitor
 
     @classmethod
     def validate_fields(cls, watches, field_names):

@@ -1,0 +1,112 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Extraction, ignore rules and normalisation (no database)"
+import unittest
+
+from trytond.modules.crm_knowledge import extract
+
+PAGE = '''<html><head><title>Acme prices</title>
+<style>p {color: red}</style><script>var session = "%(session)s";</script>
+</head><body>
+<nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<div class="banner">%(banner)s</div>
+<!-- generated %(date)s -->
+<div id="prices">
+  <h2>Prices</h2>
+  <table><tr><td>Basic</td><td>%(price)s</td></tr></table>
+  <p>Updated on %(date)s, %(visits)s visits</p>
+</div>
+<footer>Session %(session)s</footer>
+</body></html>'''
+
+
+def page(**values):
+    defaults = {
+        'session': 'abc123', 'banner': 'Spring sale', 'date': '2026-11-23',
+        'visits': '1024', 'price': '¥199'}
+    defaults.update(values)
+    return PAGE % defaults
+
+
+class ExtractTestCase(unittest.TestCase):
+    "Test extraction"
+
+    def test_text(self):
+        "Scripts, styles, navigation and comments are dropped"
+        text = extract.extract(page())
+        self.assertNotIn('session', text.lower().replace('session abc', ''))
+        self.assertNotIn('color', text)
+        self.assertNotIn('Home', text)
+        self.assertNotIn('generated', text)
+        self.assertIn('Basic ¥199', text)
+        self.assertEqual(text.splitlines()[0], 'Spring sale')
+
+    def test_noise_ignored(self):
+        "Ignore rules make noise-only changes hash the same"
+        rules = extract.Rules(
+            None, '.banner\nfooter', r'\d{4}-\d\d-\d\d' + '\n' + r'\d+ visits')
+        first = extract.extract(page(), rules)
+        noisy = extract.extract(page(
+                session='zz999', banner='Winter deals', date='2026-11-24',
+                visits='2048'), rules)
+        self.assertEqual(extract.digest(first), extract.digest(noisy))
+        changed = extract.extract(page(price='¥179'), rules)
+        self.assertNotEqual(extract.digest(first), extract.digest(changed))
+
+    def test_markup_only(self):
+        "A markup-only change is no change"
+        before = '<div><p>Price: <b>10</b> EUR</p></div>'
+        after = ('<div class="new"><p style="x">Price:   <span>10</span>'
+            '\n EUR</p></div>')
+        self.assertEqual(extract.extract(before), extract.extract(after))
+
+    def test_region(self):
+        "Only the selected region counts, by CSS or XPath"
+        for selector in ['#prices', '//div[@id="prices"]']:
+            rules = extract.Rules(selector)
+            text = extract.extract(page(banner='Other'), rules)
+            self.assertNotIn('Other', text)
+            self.assertIn('Prices', text)
+        with self.assertRaises(extract.RegionMissing):
+            extract.extract(page(), extract.Rules('#missing'))
+
+    def test_class_selector(self):
+        "A class selector matches whole class names only"
+        rules = extract.Rules(None, 'p.ad')
+        text = extract.extract(
+            '<p class="ad x">A</p><p class="adx">B</p><div class="ad">C</div>',
+            rules)
+        self.assertEqual(text, 'B\nC')
+
+    def test_nfkc(self):
+        "Full-width and compatibility forms are normalised"
+        self.assertEqual(
+            extract.extract('<p>ＡＢＣ　１２３</p>'), 'ABC 123')
+        self.assertEqual(extract.fold('ＰＲＯ Max'), 'pro max')
+
+    def test_plain_text(self):
+        "Plain text is normalised line by line"
+        self.assertEqual(
+            extract.extract('a  b\n\n  c ', content_type='text/plain'),
+            'a b\nc')
+
+    def test_malformed(self):
+        "Malformed HTML and XML declarations do not fail"
+        self.assertEqual(extract.extract('<p>a<div>b</p></span>c'), 'a\nbc')
+        self.assertEqual(extract.extract(
+                '<?xml version="1.0" encoding="utf-8"?><html><p>x</p></html>'),
+            'x')
+        self.assertEqual(extract.extract(''), '')
+
+    def test_invalid_rules(self):
+        "Invalid selectors and regexes are refused with the reason"
+        for kwargs, kind in [
+                ({'selector': 'div['}, 'CSS selector'),
+                ({'selector': '//div[@'}, 'XPath'),
+                ({'ignore_selectors': 'p\n:nth-child(x'}, 'CSS selector'),
+                ({'ignore_regexes': 'ok\n(unclosed'}, 'Regular expression'),
+                ]:
+            with self.assertRaises(extract.RuleError) as context:
+                extract.Rules(**kwargs)
+            self.assertEqual(context.exception.kind, kind)
+            self.assertTrue(context.exception.reason)
