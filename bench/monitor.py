@@ -17,7 +17,7 @@ checks ~2,900 here), the peak RSS of every process (target < 400 MiB) and
 precision/recall of the changes and keyword events (target 1.0).
 
     .venv/bin/python bench/monitor.py --postgresql [--scale 0.1] \
-        [--workers 2] [--rounds 3]
+        [--workers=2] [--rounds=3]
 """
 import asyncio
 import hashlib
@@ -79,7 +79,7 @@ def body(page, round_, counter, blocks):
             '<div class="w%d"><h1>Competitor %d catalogue</h1>\n' % (
                 page, noise.getrandbits(64), noise.randint(1, 9),
                 noise.randint(1, 9), page)).encode('utf-8')]
-    for k in range(60):
+    for k in range(66):
         parts.append(blocks[(page * 7 + k * 13) % len(blocks)])
     news = '<div class="news"><p>Update %d of page %d: price ¥%d</p>' % (
         v, page, 100 + v)
@@ -149,13 +149,16 @@ def children(pid):
 
 
 def main():
-    args = parse_args(__doc__, 'bench_monitor')
     workers, rounds = 2, 3
     for option in sys.argv[1:]:
         if option.startswith('--workers='):
             workers = int(option.split('=')[1])
         elif option.startswith('--rounds='):
             rounds = int(option.split('=')[1])
+        else:
+            continue
+        sys.argv.remove(option)
+    args = parse_args(__doc__, 'bench_monitor')
     if args.backend != 'postgresql':
         sys.exit("trytond-worker needs PostgreSQL: use --postgresql")
     count = int(PAGES * args.scale)

@@ -389,7 +389,8 @@ class MonitorTestCase(unittest.TestCase):
         for page in Page.browse(pages[:2]):
             self.assertGreater(page.next_check, now)
             self.assertEqual(
-                page.next_check, now - datetime.timedelta(minutes=5)
+                page.next_check,
+                (now - datetime.timedelta(minutes=5)).replace(microsecond=0)
                 + page.interval)
 
     @with_transaction()
