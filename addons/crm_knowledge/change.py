@@ -54,6 +54,8 @@ class Change(ModelSQL, ModelView):
     excerpt = fields.Text("Excerpt", readonly=True)
     unified_diff = fields.Text("Unified Diff", readonly=True)
     html_diff = fields.Text("Side by Side", readonly=True)
+    rich_diff = fields.Function(
+        fields.Text("Difference"), 'get_rich_diff')
     keyword_hits = fields.Text("Keyword Hits", readonly=True)
     price_changes = fields.Text(
         "Price Changes", readonly=True,
@@ -101,6 +103,10 @@ class Change(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s (%s)' % (self.page.rec_name, self.detected_at)
+
+    def get_rich_diff(self, name):
+        old = self.previous_snapshot.text if self.previous_snapshot else ''
+        return diff.Diff(old or '', self.snapshot.text or '').rich()
 
     @classmethod
     def get_seen(cls, changes, name):
@@ -181,7 +187,7 @@ class Change(ModelSQL, ModelView):
     def values(cls, page, previous, snapshot, old, new, keywords):
         "The values of a change of page from the old text to the new one"
         lines = diff.Diff(old, new)
-        removed, added = diff.changed_prices(old, new)
+        removed, added = diff.changed_prices(*lines.changed_lines())
         events = diff.keyword_events(old, new, [k.keyword for k in keywords])
         watches = {extract.fold(k.keyword): k for k in keywords}
         prices = ['- %s' % p for p in removed] + ['+ %s' % p for p in added]
@@ -301,6 +307,9 @@ class Change(ModelSQL, ModelView):
             html.append(
                 '<h3><a href="%s">%s</a></h3><pre>%s</pre>' % (
                     escape(url, quote=True), escape(title), escape(excerpt)))
+            if len(change.html_diff or '') < 20000:
+                # Built by diff.Diff.html(), which escapes the page text
+                html.append(change.html_diff or '')
         message = EmailMessage()
         message['Subject'] = subject
         message['From'] = config.get('email', 'from')

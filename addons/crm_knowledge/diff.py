@@ -62,6 +62,15 @@ class Diff:
                 result.extend('+' + line for line in self.new[j1:j2])
         return '\n'.join(result)
 
+    def changed_lines(self):
+        "The removed and the added lines, as two texts"
+        removed, added = [], []
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if tag != 'equal':
+                removed.extend(self.old[i1:i2])
+                added.extend(self.new[j1:j2])
+        return '\n'.join(removed), '\n'.join(added)
+
     def excerpt(self, limit=10):
         "The first changed lines, for notifications and e-mails"
         result = []
@@ -97,9 +106,33 @@ class Diff:
         return ('<table class="diff">%s</table>' % ''.join(rows)
             if rows else '')
 
+    def rich(self):
+        """The changes for the rich text widget of the web client, which
+        keeps only div, br, b, i, u and font: removed lines in red, added
+        lines in green, changed words in bold"""
+        rows = []
+        removed = '<div><font color="#b42318">- %s</font></div>'
+        added = '<div><font color="#067647">+ %s</font></div>'
+        for group in self.groups():
+            rows.append('<div>&#8942;</div>')
+            for tag, i1, i2, j1, j2 in group:
+                if tag == 'equal':
+                    rows.extend('<div>&#160; %s</div>' % escape(line)
+                        for line in self.old[i1:i2])
+                    continue
+                old, new = self.old[i1:i2], self.new[j1:j2]
+                pairs = min(len(old), len(new))
+                marked = [_words(old[k], new[k], ('<b><u>%s</u></b>',) * 2)
+                    for k in range(pairs)]
+                rows.extend(removed % m[0] for m in marked)
+                rows.extend(removed % escape(line) for line in old[pairs:])
+                rows.extend(added % m[1] for m in marked)
+                rows.extend(added % escape(line) for line in new[pairs:])
+        return ''.join(rows)
 
-def _words(old, new):
-    "The two lines escaped with their differing words in del/ins"
+
+def _words(old, new, marks=('<del>%s</del>', '<ins>%s</ins>')):
+    "The two lines escaped with their differing words marked"
     old_tokens, new_tokens = tokens(old), tokens(new)
     matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, False)
     left, right = [], []
@@ -111,9 +144,9 @@ def _words(old, new):
             right.append(after)
             continue
         if before:
-            left.append('<del>%s</del>' % before)
+            left.append(marks[0] % before)
         if after:
-            right.append('<ins>%s</ins>' % after)
+            right.append(marks[1] % after)
     return ''.join(left), ''.join(right)
 
 
@@ -133,7 +166,11 @@ def prices(text):
 
 
 def changed_prices(old, new):
-    "The price-like amounts that disappeared and appeared"
+    """The price-like amounts that disappeared and appeared.
+
+    old and new are whole texts or, faster, only their changed lines
+    (Diff.changed_lines()).
+    """
     before, after = prices(old), prices(new)
     removed = sorted((before - after).elements())
     added = sorted((after - before).elements())

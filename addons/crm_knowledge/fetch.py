@@ -235,6 +235,19 @@ def _content_type(header):
     return mime.strip().lower(), charset
 
 
+_executors = {}
+_executors_lock = threading.Lock()
+
+
+def _executor(threads):
+    "A thread pool kept for the process: starting threads is not free"
+    with _executors_lock:
+        if threads not in _executors:
+            _executors[threads] = ThreadPoolExecutor(
+                threads, thread_name_prefix='crm-knowledge-fetch')
+        return _executors[threads]
+
+
 class _Pool:
     "Idle keep-alive connections per (scheme, host, port, address)"
 
@@ -310,9 +323,7 @@ class Fetcher:
             return process(request, result) if process else result
         if len(requests) <= 1:
             return [job(r) for r in requests]
-        threads = min(self.policy.threads, len(requests))
-        with ThreadPoolExecutor(threads) as executor:
-            return list(executor.map(job, requests))
+        return list(_executor(self.policy.threads).map(job, requests))
 
     def fetch(self, request):
         "Fetch a Request with retries and backoff and return a Result"

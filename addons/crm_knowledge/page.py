@@ -296,13 +296,9 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
         pages = cls.search([
                 ('next_check', '<=', now),
                 ], order=[('next_check', 'ASC'), ('id', 'ASC')])
-        to_write = []
-        for page in pages:
-            # Move the next check on now so a busy queue is not fed twice
-            to_write.extend(([page], {
-                        'next_check': page.following_check(now)}))
-        if to_write:
-            cls.write(*to_write)
+        # Move the next check on now so a busy queue is not fed twice
+        cls._write_grouped(
+            (p, {'next_check': p.following_check(now)}) for p in pages)
         size = config.getint(SECTION, 'batch', default=50)
         # A queue of its own: `trytond-worker --name crm_competitor_page`
         # can dedicate workers to it
@@ -350,10 +346,22 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                     previous.get(page.text_snapshot.id, ''),
                     result.extra['text'], keywords[page]))
         Change.record(values)
+        cls._write_grouped(
+            (page, page._state(result, snapshot, now))
+            for page, result, snapshot in zip(pages, results, snapshots))
+
+    @classmethod
+    def _write_grouped(cls, page_values):
+        "Write (page, values) pairs with one write per distinct values"
+        groups = {}
+        for page, values in page_values:
+            key = tuple(sorted(values.items()))
+            groups.setdefault(key, ([], values))[0].append(page)
         to_write = []
-        for page, result, snapshot in zip(pages, results, snapshots):
-            to_write.extend(([page], page._state(result, snapshot, now)))
-        cls.write(*to_write)
+        for records, values in groups.values():
+            to_write.extend((records, values))
+        if to_write:
+            cls.write(*to_write)
 
     def _snapshot(self, result, now):
         values = {

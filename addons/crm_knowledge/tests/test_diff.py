@@ -33,6 +33,16 @@ class DiffTestCase(unittest.TestCase):
         self.assertIn('<ins>两</ins>', html)
         self.assertIn('旗舰版价格为', html)
 
+    def test_rich(self):
+        "The rich text keeps to the tags the web client allows"
+        import re
+        rich = diff.Diff(
+            'a\n价格 <b>199</b>\nc', 'a\n价格 <b>179</b>\nc\nnew').rich()
+        self.assertEqual(
+            set(re.findall(r'</?(\w+)', rich)), {'div', 'font', 'b', 'u'})
+        self.assertIn('&lt;b&gt;<b><u>199</u></b>', rich)
+        self.assertIn('+ new', rich)
+
     def test_tokens(self):
         "Latin words stay whole, CJK characters are words"
         self.assertEqual(

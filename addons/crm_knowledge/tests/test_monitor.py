@@ -146,6 +146,7 @@ class MonitorTestCase(unittest.TestCase):
         self.assertIn('-Price: ¥199 per month', change.unified_diff)
         self.assertIn('+Price: ¥179 per month', change.unified_diff)
         self.assertIn('<ins> and 新功能上线</ins>', change.html_diff)
+        self.assertIn('<b><u> and 新功能上线</u></b>', change.rich_diff)
         self.assertEqual(change.price_changes, '- ¥199\n+ ¥179')
         notifications = Notification.search([
                 ('model', '=', 'crm.competitor.change')])
