@@ -24,6 +24,7 @@ import hashlib
 import multiprocessing
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -221,12 +222,18 @@ def main():
                     DB_NAME, round_, count, page_index, worker))
     finally:
         rss = {'trytond-worker': peak_rss(worker.pid)}
-        for i, child in enumerate(children(worker.pid)):
+        pool_processes = children(worker.pid)
+        for i, child in enumerate(pool_processes):
             rss['worker process %d' % (i + 1)] = peak_rss(child)
         rss['web server (bench)'] = peak_rss(server.pid)
         rss['bench + cron'] = peak_rss(os.getpid())
         worker.terminate()
         worker.wait(10)
+        for child in pool_processes:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         server.terminate()
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
     report(results, rss, count, workers)

@@ -77,12 +77,19 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Clients cut off on purpose (timeouts, size limits) are expected
+        pass
+
+
 class WebServer:
     "Serve pages in a thread: with WebServer() as server: server.url('/a')"
 
     def __init__(self):
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(('127.0.0.1', 0), _Handler)
         self._server.pages = {}
         self._server.hits = Counter()
         self._server.requests = []
