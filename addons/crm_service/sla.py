@@ -266,7 +266,6 @@ class Case(metaclass=PoolMeta):
             ('/tree//field[@name="sla_status"]', 'visual', visual),
             ('/tree//field[@name="response_deadline"]', 'visual', visual),
             ('/tree//field[@name="resolution_deadline"]', 'visual', visual),
-            ('/form//field[@name="sla_status"]', 'visual', visual),
             ]
 
     @classmethod
@@ -498,6 +497,7 @@ class Compliance(ModelSQL, ModelView):
             ('team', 'ASC'),
             ('priority', 'ASC'),
             ('channel', 'ASC'),
+            ('id', 'ASC'),
             ]
 
     @classmethod
