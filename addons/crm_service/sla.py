@@ -563,4 +563,3 @@ class ComplianceContext(ModelView):
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
-

@@ -263,7 +263,7 @@ class SLATestCase(unittest.TestCase):
                 [], order=[('priority', 'ASC'), ('channel', 'ASC')])
         self.assertEqual(
             [(r.priority, r.channel, r.month, r.cases, r.response_met,
-                    r.resolution_met, r.met, r.breached, r.compliance)
+                r.resolution_met, r.met, r.breached, r.compliance)
                 for r in rows],
             [('normal', 'email', dt.date(2026, 1, 1), 1, 0, 0, 0, 0, None),
                 ('normal', 'phone', dt.date(2026, 1, 1), 3, 3, 2, 2, 0,
