@@ -226,8 +226,12 @@ class Case(metaclass=PoolMeta):
         Escalation = pool.get('crm.service.escalation')
         if now is None:
             now = sla.clock()
-        moved = cls.search([
-                ('state', 'in', sla.RUNNING_STATES),
+        running = [('state', 'in', sla.RUNNING_STATES)]
+        # The cron runs once per company registered on it
+        company = Transaction().context.get('company')
+        if company:
+            running.append(('company', '=', company))
+        moved = cls.search(running + [
                 ('sla_status', 'in', ['on_track', 'at_risk']),
                 ['OR',
                     ('resolution_risk_at', '<=', now),
@@ -237,8 +241,7 @@ class Case(metaclass=PoolMeta):
                         ]],
                 ])
         cls.update_sla_status(moved, now=now)
-        Escalation.notify(cls.search([
-                    ('state', 'in', sla.RUNNING_STATES),
+        Escalation.notify(cls.search(running + [
                     ('sla_status', 'in', ['at_risk', 'breached']),
                     ]), now)
 

@@ -304,10 +304,12 @@ class Case(metaclass=PoolMeta):
     def compute_sla(cls, cases, now=None):
         """Apply the matching target of the policy to the cases and set
         their deadlines, results and status"""
-        schedules = {}
+        schedules, policies = {}, {}
         to_write = []
         for case in cases:
-            policy = case.sla_policy()
+            if case.company not in policies:
+                policies[case.company] = case.sla_policy()
+            policy = policies[case.company]
             line = policy.match(
                 case.priority, case.customer_tier,
                 case.category) if policy else None
@@ -407,29 +409,28 @@ class Case(metaclass=PoolMeta):
             cls.write(*to_write)
 
     @classmethod
-    def _add_pauses(cls, cases, since_field, now):
-        "Add the working time since the field until now to the pauses"
+    def _pauses(cls, cases, since_field, now):
+        """Return the pauses of the cases with the working time from their
+        field until now added"""
         schedules = {}
-        to_write = []
+        pauses = {}
         for case in cases:
             since = getattr(case, since_field)
             if not case.sla_line or not since:
                 continue
             schedule = cls._sla_schedule(
                 case.sla_line.policy.calendar, schedules)
-            paused = (case.sla_paused or datetime.timedelta()) + (
+            pauses[case] = (case.sla_paused or datetime.timedelta()) + (
                 calendar_.working_time_between(schedule, since, now))
-            to_write.extend([[case], {'sla_paused': paused}])
-        if to_write:
-            cls.write(*to_write)
+        return pauses
 
     @classmethod
     def _start(cls, cases):
         now = clock()
-        cls._add_pauses(
+        pauses = cls._pauses(
             [c for c in cases if c.state == 'waiting'], 'waiting_since', now)
         super()._start(cases)
-        cls._push_deadlines(cases, now)
+        cls._push_deadlines(cases, pauses, now)
 
     @classmethod
     @ModelView.button
@@ -441,28 +442,30 @@ class Case(metaclass=PoolMeta):
     @ModelView.button
     def resolve(cls, cases):
         now = clock()
-        cls._add_pauses(
+        pauses = cls._pauses(
             [c for c in cases if c.state == 'waiting'], 'waiting_since', now)
         super().resolve(cases)
-        cls._push_deadlines(cases, now)
+        cls._push_deadlines(cases, pauses, now)
 
     @classmethod
     @ModelView.button
     def reopen(cls, cases):
         now = clock()
-        cls._add_pauses(
+        pauses = cls._pauses(
             [c for c in cases if c.state in DONE_STATES], 'resolved_at', now)
         super().reopen(cases)
-        cls._push_deadlines(cases, now)
+        cls._push_deadlines(cases, pauses, now)
 
     @classmethod
-    def _push_deadlines(cls, cases, now):
+    def _push_deadlines(cls, cases, pauses, now):
+        "Store the pauses, push the deadlines by them and update the status"
         schedules = {}
         to_write = []
-        for case in cases:
-            if case.sla_line:
-                to_write.extend([[case], case._sla_deadlines(
-                            case.sla_line, schedules)])
+        for case, paused in pauses.items():
+            case.sla_paused = paused
+            values = case._sla_deadlines(case.sla_line, schedules)
+            values['sla_paused'] = paused
+            to_write.extend([[case], values])
         if to_write:
             cls.write(*to_write)
         cls.update_sla_status(cases, now=now)
