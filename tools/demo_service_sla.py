@@ -7,7 +7,8 @@ Shanghai, with the Chinese public holidays of the demo year) and an
 "Extended" one (every day 08:00-20:00); the default "Standard" policy with
 a target per priority and customer tier; two escalation levels.  The demo
 cases of demo_service get their opening time and their SLA clocks, so some
-are met, some breached and some at risk; the escalation runs once.
+are met, some breached and some at risk (the open cases are made recent);
+the escalation runs once.
 """
 import datetime as dt
 
@@ -41,6 +42,9 @@ FIXED_HOLIDAYS = [
     ("Labour Day", '05-01', 3),
     ("National Day", '10-01', 7),
     ]
+# The shares of their running target the open cases consumed: on track,
+# at risk and breached
+SHARES = [0.3, 0.6, 0.9, 0.95, 1.5]
 # Working hours of first response and resolution per priority and tier
 TARGETS = {
     'urgent': {'A': (0.5, 4), 'B': (1, 6), 'C': (1, 8), None: (1, 8)},
@@ -122,18 +126,19 @@ def populate(pool, rng, today):
     configuration.sla_policy = policy
     configuration.save()
 
-    # The cases of demo_service were opened before their first time stamp
     now = dt.datetime.combine(today, dt.time(17))
     cases = Case.search([])
     to_write = []
     for case in cases:
-        stamps = [s for s in [case.assigned_at, case.first_response_at,
-                case.waiting_since, case.resolved_at, case.closed_at] if s]
-        if stamps:
-            opened = min(stamps) - dt.timedelta(hours=rng.randint(1, 12))
+        if case.state in {'resolved', 'closed'}:
+            # Handled in the past: opened some hours before the first stamp
+            stamps = [s for s in [case.assigned_at, case.first_response_at,
+                    case.resolved_at] if s]
+            to_write.extend([[case], {'sla_start': min(stamps)
+                        - dt.timedelta(hours=rng.randint(1, 12))}])
         else:
-            opened = now - dt.timedelta(minutes=rng.randint(10, 60 * 30))
-        to_write.extend([[case], {'sla_start': opened}])
+            to_write.extend([[case], _open_case_stamps(
+                        case, policy, now, rng)])
     if to_write:
         Case.write(*to_write)
     # The lists show the creation date as the opening time
@@ -143,3 +148,24 @@ def populate(pool, rng, today):
             where=table.id.in_([c.id for c in cases])))
     Case.compute_sla(Case.browse(cases), now=now)
     Case.escalate(now=now)
+
+
+def _open_case_stamps(case, policy, now, rng):
+    """Return the opening and the stamps of an open case so that the share of
+    its running target consumed at now is one of the demo's mix"""
+    line = policy.match(case.priority, case.customer_tier, case.category)
+    target = (line.resolution_target if case.first_response_at
+        else line.response_target)
+    needed = target * rng.choice(SHARES)
+    opened = now
+    while policy.calendar.working_time_between(opened, now) < needed:
+        opened -= dt.timedelta(minutes=15)
+    stamps = {'sla_start': opened}
+    if case.assigned_at:
+        stamps['assigned_at'] = opened + dt.timedelta(minutes=5)
+    if case.first_response_at:
+        stamps['first_response_at'] = opened + dt.timedelta(
+            minutes=rng.randint(10, 50))
+    if case.waiting_since:
+        stamps['waiting_since'] = now - (now - opened) / 4
+    return stamps

@@ -47,6 +47,8 @@ RUNNING_STATES = ['new', 'assigned', 'in_progress']
 DONE_STATES = ['resolved', 'closed']
 # The fields of a case whose change moves its deadlines
 SLA_TRIGGERS = {'company', 'priority', 'category', 'party', 'sla_start'}
+DEADLINES = ['response_deadline', 'response_risk_at', 'resolution_deadline',
+    'resolution_risk_at']
 
 
 def clock():
@@ -304,6 +306,8 @@ class Case(metaclass=PoolMeta):
     def compute_sla(cls, cases, now=None):
         """Apply the matching target of the policy to the cases and set
         their deadlines, results and status"""
+        if now is None:
+            now = clock()
         schedules, policies = {}, {}
         to_write = []
         for case in cases:
@@ -314,17 +318,15 @@ class Case(metaclass=PoolMeta):
                 case.priority, case.customer_tier,
                 case.category) if policy else None
             values = case._sla_deadlines(line, schedules)
+            values.update(case._sla_evaluation(now, values))
             values['sla_line'] = line.id if line else None
             to_write.extend([[case], values])
         if to_write:
             cls.write(*to_write)
-            cls.update_sla_status(cases, now=now)
 
     def _sla_deadlines(self, line, schedules):
         if not line:
-            return dict.fromkeys([
-                    'response_deadline', 'response_risk_at',
-                    'resolution_deadline', 'resolution_risk_at'])
+            return dict.fromkeys(DEADLINES)
         schedule = self._sla_schedule(line.policy.calendar, schedules)
         start = self.sla_start or self.create_date
         share = line.policy.risk_share
@@ -347,15 +349,18 @@ class Case(metaclass=PoolMeta):
             schedules[calendar.id] = calendar.schedule
         return schedules[calendar.id]
 
-    def _sla_evaluation(self, now):
-        "Return the results, status and breach of the SLA at now"
+    def _sla_evaluation(self, now, deadlines=None):
+        """Return the results, status and breach of the SLA at now, for the
+        deadlines given or stored"""
+        if deadlines is None:
+            deadlines = {n: getattr(self, n) for n in DEADLINES}
         values = {
             'response_sla': None,
             'resolution_sla': None,
             'sla_status': None,
             'sla_breached_at': None,
             }
-        if not self.sla_line or not self.resolution_deadline:
+        if not deadlines['resolution_deadline']:
             return values
         # Until when the resolution clock ran
         if self.state in DONE_STATES:
@@ -367,24 +372,24 @@ class Case(metaclass=PoolMeta):
         responded = self.first_response_at
         if responded or self.state in RUNNING_STATES:
             values['response_sla'] = (
-                'met' if (responded or now) <= self.response_deadline
+                'met' if (responded or now) <= deadlines['response_deadline']
                 else 'breached')
-        if until > self.resolution_deadline:
+        if until > deadlines['resolution_deadline']:
             values['resolution_sla'] = 'breached'
         elif self.state in DONE_STATES:
             values['resolution_sla'] = 'met'
         missed = []
         if values['response_sla'] == 'breached':
-            missed.append(self.response_deadline)
+            missed.append(deadlines['response_deadline'])
         if values['resolution_sla'] == 'breached':
-            missed.append(self.resolution_deadline)
+            missed.append(deadlines['resolution_deadline'])
         if missed:
             values['sla_status'] = 'breached'
             values['sla_breached_at'] = min(missed)
         elif self.state in DONE_STATES:
             values['sla_status'] = 'met'
-        elif ((not responded and now >= self.response_risk_at)
-                or until >= self.resolution_risk_at):
+        elif ((not responded and now >= deadlines['response_risk_at'])
+                or until >= deadlines['resolution_risk_at']):
             values['sla_status'] = 'at_risk'
         else:
             values['sla_status'] = 'on_track'
