@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
 
 
 class CaseResolutionError(UserError):
@@ -8,4 +9,8 @@ class CaseResolutionError(UserError):
 
 
 class CaseClosedError(UserError):
+    pass
+
+
+class AgentAvailabilityError(AccessError):
     pass
