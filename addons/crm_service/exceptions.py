@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError
 
 
 class CaseResolutionError(UserError):
@@ -21,4 +22,5 @@ class CalendarNoWorkingTimeError(ValidationError):
 
 
 class SLAPolicyError(ValidationError):
+class AgentAvailabilityError(AccessError):
     pass
