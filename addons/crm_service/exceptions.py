@@ -9,3 +9,11 @@ class CaseResolutionError(UserError):
 
 class CaseClosedError(UserError):
     pass
+
+
+class ServiceLineNumberError(UserError):
+    pass
+
+
+class UnknownServiceLineError(UserError):
+    pass
