@@ -13,6 +13,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import escape_wildcard
 from trytond.tools.email_ import normalize_email
 from trytond.transaction import Transaction
 
@@ -188,14 +189,14 @@ class Case(metaclass=PoolMeta):
 
     @classmethod
     def party_by_email(cls, email):
-        "Return the party with the e-mail address or None"
+        "Return the party with the e-mail address (in any case) or None"
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
         if not email:
             return None
         mechanisms = ContactMechanism.search([
                 ('type', '=', 'email'),
-                ('value', '=', normalize_email(email)),
+                ('value', 'ilike', escape_wildcard(normalize_email(email))),
                 ('party.active', '=', True),
                 ], order=[('id', 'ASC')], limit=1)
         return mechanisms[0].party if mechanisms else None
