@@ -105,7 +105,8 @@ def render_form(language, token, categories, values=None, errors=None,
         + (f'<p class="error" id="category-error">'
             f'{esc(errors["category"])}</p>'
             if errors.get('category') else ''))
-    notice = f'<p class="error" id="notice">{esc(notice)}</p>' if notice else ''
+    notice = (f'<p class="error" id="notice">{esc(notice)}</p>'
+        if notice else '')
     body = (f'<h1>{esc(_("msg_request_title"))}</h1>'
         f'<p>{esc(_("msg_request_intro"))}</p>{notice}'
         f'<form method="post" action="?lang={language}">'

@@ -175,4 +175,3 @@ class InboundEmailTestCase(unittest.TestCase):
             [(a.name, a.data) for a in attachments],
             [('invoice.pdf', b'%PDF-1.4 scan'),
                 ('order.pdf', b'%PDF-1.4 order')])
-

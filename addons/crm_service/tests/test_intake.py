@@ -241,4 +241,3 @@ class IntakeTestCase(unittest.TestCase):
         again, outcome = self.call('+8613800138000', '1')
         self.assertEqual(outcome, 'reopened')
         self.assertEqual(again, case)
-
