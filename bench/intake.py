@@ -35,19 +35,27 @@ def customer_number(i):
 
 
 def build(backend, scale):
-    "Create the database with the line, the customers and a key"
+    """Create the database with the line, the customers and a key, or
+    update its modules when their code changed"""
     from tools import crmctl
     stamp = backend.db_path() / f'{DATABASE}.bench.json'
     state = {'code': crmctl.addons_hash(), 'scale': scale}
-    if (backend.exists(DATABASE) and stamp.exists()
-            and json.loads(stamp.read_text()) == state):
-        return
+    (crmctl.VAR / 'log').mkdir(parents=True, exist_ok=True)
+    log_path = crmctl.VAR / 'log' / 'bench-intake.log'
+    if backend.exists(DATABASE) and stamp.exists():
+        built = json.loads(stamp.read_text())
+        if built['scale'] == scale:
+            if built['code'] != state['code']:
+                with open(log_path, 'w') as log:
+                    crmctl._admin(backend, DATABASE, '-u', 'crm_service',
+                        log=log)
+                stamp.write_text(json.dumps(state))
+            return
     stamp.unlink(missing_ok=True)
     backend.drop(DATABASE)
     backend.create(DATABASE)
-    (crmctl.VAR / 'log').mkdir(parents=True, exist_ok=True)
     password = crmctl.secret('bench-password')
-    with open(crmctl.VAR / 'log' / 'bench-intake.log', 'w') as log:
+    with open(log_path, 'w') as log:
         print(f"creating {DATABASE} on {backend.name} (a few minutes)",
             flush=True)
         crmctl._admin(backend, DATABASE, '--all', '--email',
