@@ -23,4 +23,9 @@ class CalendarNoWorkingTimeError(ValidationError):
 
 class SLAPolicyError(ValidationError):
 class AgentAvailabilityError(AccessError):
+class ServiceLineNumberError(UserError):
+    pass
+
+
+class UnknownServiceLineError(UserError):
     pass
