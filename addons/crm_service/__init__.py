@@ -1,2 +1,3 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from . import rating  # noqa: F401 (registers the rating page routes)

@@ -9,3 +9,15 @@ class CaseResolutionError(UserError):
 
 class CaseClosedError(UserError):
     pass
+
+
+class VisitOverlapError(UserError):
+    pass
+
+
+class VisitReportError(UserError):
+    pass
+
+
+class RatingScoreError(UserError):
+    pass
