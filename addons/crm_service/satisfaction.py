@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from sql import Literal, Null
 from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case as SQLCase
-from sql.functions import DateTrunc
+from sql.functions import CurrentTimestamp, DateTrunc
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -36,19 +36,28 @@ class Configuration(metaclass=PoolMeta):
         help="The key signing the rating links, generated once.")
 
     @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        # The key is generated once, when the module is activated: no two
+        # servers can ever sign with two keys
+        cursor.execute(*table.select(table.id, limit=1))
+        if cursor.fetchone():
+            cursor.execute(*table.update(
+                    [table.rating_secret], [secrets.token_hex(32)],
+                    where=table.rating_secret == Null))
+        else:
+            cursor.execute(*table.insert(
+                    [table.create_uid, table.create_date,
+                        table.rating_secret],
+                    [[0, CurrentTimestamp(), secrets.token_hex(32)]]))
+
+    @classmethod
     def get_rating_secret(cls):
-        "Return the key signing the rating links, created on first use"
+        "Return the key signing the rating links"
         with without_check_access():
-            configuration = cls(1)
-            if configuration.rating_secret:
-                return configuration.rating_secret
-            # Two first closes at once must not sign with two keys
-            cls.lock()
-            configuration = cls(1)
-            if not configuration.rating_secret:
-                configuration.rating_secret = secrets.token_hex(32)
-                configuration.save()
-            return configuration.rating_secret
+            return cls(1).rating_secret
 
 
 class Rating(ModelSQL, ModelView):
@@ -171,25 +180,26 @@ class Rating(ModelSQL, ModelView):
     def rate(self, score):
         """Record the score once, return whether it was recorded
 
-        The first score is kept: a later click reads it back.
+        The first score is kept: a later click reads it back. Of two clicks
+        at once, the database (repeatable read on PostgreSQL, one writer on
+        SQLite) fails the second write, which is retried and reads the
+        first score.
         """
-        self.lock([self])
         rating = self.__class__(self.id)
         if rating.score is not None:
             return False
-        self.write([self], {
-                'score': score,
+        self.write([rating], {
+                'score': self.parse_score(str(score)),
                 'rated_at': datetime.datetime.now(),
                 })
         return True
 
     def add_comment(self, comment):
         "Record the comment once, return whether it was recorded"
-        self.lock([self])
         rating = self.__class__(self.id)
         if rating.comment:
             return False
-        self.write([self], {'comment': comment})
+        self.write([rating], {'comment': comment})
         return True
 
     @classmethod
@@ -350,10 +360,10 @@ class CSATMixin(ModelSQL, ModelView):
             cls.average_score.sql_cast(
                 Avg(rating.score)).as_('average_score'),
             cls.csat.sql_cast(SQLCase(
-                    (rated > 0, 100.0 * satisfied / rated),
+                    (rated > 0, satisfied * 100.0 / rated),
                     else_=Null)).as_('csat'),
             cls.response_rate.sql_cast(
-                100.0 * rated / Count(rating.id)).as_('response_rate'),
+                rated * 100.0 / Count(rating.id)).as_('response_rate'),
             where=where,
             group_by=group_columns + [month])
 
