@@ -2,6 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 
 # The HTTP routes register when the module is imported
-from . import call, webform
+from . import call, rating, webform
 
-__all__ = [call, webform]
+__all__ = [call, rating, webform]

@@ -28,4 +28,13 @@ class ServiceLineNumberError(UserError):
 
 
 class UnknownServiceLineError(UserError):
+class VisitOverlapError(UserError):
+    pass
+
+
+class VisitReportError(UserError):
+    pass
+
+
+class RatingScoreError(UserError):
     pass
