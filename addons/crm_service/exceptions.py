@@ -1,8 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import ValidationError
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class CaseResolutionError(UserError):
@@ -22,12 +21,21 @@ class CalendarNoWorkingTimeError(ValidationError):
 
 
 class SLAPolicyError(ValidationError):
+    pass
+
+
 class AgentAvailabilityError(AccessError):
+    pass
+
+
 class ServiceLineNumberError(UserError):
     pass
 
 
 class UnknownServiceLineError(UserError):
+    pass
+
+
 class VisitOverlapError(UserError):
     pass
 
