@@ -172,7 +172,7 @@ class PolicyLine(sequence_ordered(), ModelSQL, ModelView):
         [(None, "")] + SEGMENTS, "Customer Tier",
         help="Leave empty for every customer.")
     category = fields.Many2One(
-        'crm.service.case.category', "Category", ondelete='CASCADE',
+        'crm.service.case.category', "Category", ondelete='RESTRICT',
         help="Leave empty for every category; "
         "a category includes its subcategories.")
     response_target = fields.TimeDelta(
