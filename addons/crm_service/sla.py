@@ -172,7 +172,7 @@ class PolicyLine(sequence_ordered(), ModelSQL, ModelView):
         [(None, "")] + SEGMENTS, "Customer Tier",
         help="Leave empty for every customer.")
     category = fields.Many2One(
-        'crm.service.case.category', "Category", ondelete='CASCADE',
+        'crm.service.case.category', "Category", ondelete='RESTRICT',
         help="Leave empty for every category; "
         "a category includes its subcategories.")
     response_target = fields.TimeDelta(
@@ -528,21 +528,27 @@ class Compliance(ModelSQL, ModelView):
             where &= case.sla_start < datetime.datetime.combine(
                 context['to_date'] + datetime.timedelta(days=1),
                 datetime.time())
-        return case.select(
-            Min(case.id).as_('id'),
-            case.company.as_('company'),
-            month.as_('month'),
-            case.team.as_('team'),
-            case.priority.as_('priority'),
-            case.channel.as_('channel'),
-            Count(case.id).as_('cases'),
-            count(case.response_sla == 'met').as_('response_met'),
-            count(case.resolution_sla == 'met').as_('resolution_met'),
-            count(case.sla_status == 'met').as_('met'),
-            count(case.sla_status == 'breached').as_('breached'),
-            where=where,
-            group_by=[case.company, month, case.team, case.priority,
-                case.channel])
+        # The month is computed once: PostgreSQL does not recognise two
+        # parameterised DATE_TRUNC as the same grouping expression
+        cases = case.select(
+            case.id, case.company, month.as_('month'), case.team,
+            case.priority, case.channel, case.response_sla,
+            case.resolution_sla, case.sla_status,
+            where=where)
+        return cases.select(
+            Min(cases.id).as_('id'),
+            cases.company.as_('company'),
+            cases.month.as_('month'),
+            cases.team.as_('team'),
+            cases.priority.as_('priority'),
+            cases.channel.as_('channel'),
+            Count(cases.id).as_('cases'),
+            count(cases.response_sla == 'met').as_('response_met'),
+            count(cases.resolution_sla == 'met').as_('resolution_met'),
+            count(cases.sla_status == 'met').as_('met'),
+            count(cases.sla_status == 'breached').as_('breached'),
+            group_by=[cases.company, cases.month, cases.team,
+                cases.priority, cases.channel])
 
     def get_compliance(self, name):
         evaluated = (self.met or 0) + (self.breached or 0)
