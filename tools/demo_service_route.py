@@ -48,6 +48,24 @@ def populate(pool, rng, today):
                     'name': name, 'kind': 'language',
                     'language': langs[code].id}])
 
+    # The customers speak the language of their country
+    customers = Party.search([('addresses', '!=', None)])
+    chinese = [p for p in customers
+        if any(a.country and a.country.code == 'CN' for a in p.addresses)]
+    others = [p for p in customers if p not in chinese]
+    Party.write(chinese, {'lang': langs['zh_CN'].id},
+        others, {'lang': langs['en'].id})
+    args = []
+    for lang, parties in [('zh_CN', chinese), ('en', others)]:
+        cases = Case.search([
+                ('party', 'in', [p.id for p in parties]),
+                ('state', 'in', ['new', 'assigned', 'in_progress', 'waiting']),
+                ])
+        if cases:
+            args.extend((cases, {'language': langs[lang].id}))
+    if args:
+        Case.write(*args)
+
     team, = Team.search([('name', '=', "Service Desk")])
     company = team.company
     employees = {e.party.name: e for e in Employee.search([
@@ -60,7 +78,7 @@ def populate(pool, rng, today):
     Team.write([team], {'members': [('add', [
                         e.id for e in employees.values()
                         if e != team.leader and e not in team.members])]})
-    # Profiles first: the availability and capacity hand the queue over
+    # With a capacity, the agents take the cases waiting in the queue
     Employee.write(*[arg for name, (capacity, availability, levels)
             in AGENTS.items() for arg in (
                 [employees[name]], {
@@ -79,23 +97,6 @@ def populate(pool, rng, today):
                 'reason': "Training",
                 }])
 
-    # The customers speak the language of their country
-    customers = Party.search([('addresses', '!=', None)])
-    chinese = [p for p in customers
-        if any(a.country and a.country.code == 'CN' for a in p.addresses)]
-    others = [p for p in customers if p not in chinese]
-    Party.write(chinese, {'lang': langs['zh_CN'].id},
-        others, {'lang': langs['en'].id})
-    args = []
-    for lang, parties in [('zh_CN', chinese), ('en', others)]:
-        cases = Case.search([
-                ('party', 'in', [p.id for p in parties]),
-                ('state', 'in', ['new', 'assigned', 'in_progress', 'waiting']),
-                ])
-        if cases:
-            args.extend((cases, {'language': langs[lang].id}))
-    if args:
-        Case.write(*args)
     Case.route(Case.search([
                 ('state', '=', 'new'), ('agent', '=', None)]),
         trigger='manual')

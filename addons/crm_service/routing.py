@@ -436,7 +436,7 @@ class _Router:
             explanation += '\n' + gettext(
                 'crm_service.msg_routing_runner_up',
                 agent=ranked[1][3].name, score=_points(-ranked[1][0]),
-                count=len(ranked) - 1)
+                count=len(ranked))
         else:
             explanation += '\n' + gettext(
                 'crm_service.msg_routing_single')
@@ -486,7 +486,13 @@ class Case(metaclass=PoolMeta):
     routing_explanation = fields.Function(
         fields.Text("Why this Agent",
             help="How the routing chose the agent, "
-            "or why the case waits in the queue."),
+            "or why the case waits in the queue.\n"
+            "Each agent of the team on duty with free capacity scores "
+            "the levels of the skills the case needs (category, product, "
+            "language), plus the customer tier (A: 1, B: 0.5) times the "
+            "agent's mean level, minus the load over the capacity, "
+            "plus 2 for the agent who served the customer in the last "
+            "30 days: the best score wins."),
         'get_routing_explanation')
     routing_logs = fields.One2Many(
         'crm.service.routing.log', 'case', "Routing Log", readonly=True)

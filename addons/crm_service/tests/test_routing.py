@@ -390,4 +390,3 @@ class RoutingTestCase(unittest.TestCase):
         me = Employee(me.id)
         self.assertEqual(
             (me.service_availability, me.service_capacity), ('absent', 8))
-
