@@ -410,7 +410,12 @@ class CaseScheduleVisitStart(ModelView):
     __string__ = "Schedule Field Visit"
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Party", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Party", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     technician = fields.Many2One(
         'company.employee', "Technician", required=True,
         domain=[
