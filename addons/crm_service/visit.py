@@ -21,7 +21,7 @@ STATES = [
     ('done', "Done"),
     ('cancelled', "Cancelled"),
     ]
-# Text colours of the technicians on the calendars
+# Colours of the technicians on the calendars
 COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e',
     '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22']
 MAP_URL = ('https://www.openstreetmap.org/'
