@@ -335,11 +335,6 @@ class CSATMixin(ModelSQL, ModelView):
         rating = Rating.__table__()
         context = Transaction().context
 
-        month = cls.month.sql_cast(DateTrunc('month', rating.requested_at))
-        rated = Sum(SQLCase(
-                (rating.score != Null, Literal(1)), else_=Literal(0)))
-        satisfied = Sum(SQLCase(
-                (rating.score >= SATISFIED, Literal(1)), else_=Literal(0)))
         where = rating.company == context.get('company')
         from_date = context.get('from_date')
         if from_date:
@@ -349,23 +344,34 @@ class CSATMixin(ModelSQL, ModelView):
         if to_date:
             where &= rating.requested_at < datetime.datetime.combine(
                 to_date + datetime.timedelta(days=1), datetime.time())
-        group_columns = cls._group_columns(rating)
-        return rating.select(
-            Min(rating.id).as_('id'),
+        # The month is computed once in a sub-query: PostgreSQL does not
+        # see two parameterised DATE_TRUNC as the same grouping expression
+        ratings = rating.select(
+            rating.id, rating.company, rating.agent, rating.team,
+            rating.score,
+            cls.month.sql_cast(
+                DateTrunc('month', rating.requested_at)).as_('month'),
+            where=where)
+
+        rated = Sum(SQLCase(
+                (ratings.score != Null, Literal(1)), else_=Literal(0)))
+        satisfied = Sum(SQLCase(
+                (ratings.score >= SATISFIED, Literal(1)), else_=Literal(0)))
+        group_columns = cls._group_columns(ratings) + [ratings.month]
+        return ratings.select(
+            Min(ratings.id).as_('id'),
             *group_columns,
-            month.as_('month'),
-            Count(rating.id).as_('requested'),
+            Count(ratings.id).as_('requested'),
             rated.as_('rated'),
             satisfied.as_('satisfied'),
             cls.average_score.sql_cast(
-                Avg(rating.score)).as_('average_score'),
+                Avg(ratings.score)).as_('average_score'),
             cls.csat.sql_cast(SQLCase(
                     (rated > 0, satisfied * 100.0 / rated),
                     else_=Null)).as_('csat'),
             cls.response_rate.sql_cast(
-                rated * 100.0 / Count(rating.id)).as_('response_rate'),
-            where=where,
-            group_by=group_columns + [month])
+                rated * 100.0 / Count(ratings.id)).as_('response_rate'),
+            group_by=group_columns)
 
 
 class CSAT(CSATMixin):

@@ -21,7 +21,7 @@ STATES = [
     ('done', "Done"),
     ('cancelled', "Cancelled"),
     ]
-# Text colours of the technicians on the calendars
+# Colours of the technicians on the calendars
 COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e',
     '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22']
 MAP_URL = ('https://www.openstreetmap.org/'
@@ -410,7 +410,12 @@ class CaseScheduleVisitStart(ModelView):
     __string__ = "Schedule Field Visit"
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Party", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Party", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     technician = fields.Many2One(
         'company.employee', "Technician", required=True,
         domain=[
