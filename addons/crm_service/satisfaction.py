@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from sql import Literal, Null
 from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case as SQLCase
-from sql.functions import CurrentTimestamp, DateTrunc
+from sql.functions import DateTrunc
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -18,7 +18,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.sendmail import send_message_transactional
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 from trytond.url import http_base
 
 from .exceptions import RatingScoreError
@@ -26,38 +26,6 @@ from .exceptions import RatingScoreError
 SCORES = range(1, 6)
 # Scores counted as satisfied by the CSAT
 SATISFIED = 4
-
-
-class Configuration(metaclass=PoolMeta):
-    __name__ = 'crm.service.configuration'
-
-    rating_secret = fields.Char(
-        "Rating Secret", readonly=True,
-        help="The key signing the rating links, generated once.")
-
-    @classmethod
-    def __register__(cls, module):
-        super().__register__(module)
-        cursor = Transaction().connection.cursor()
-        table = cls.__table__()
-        # The key is generated once, when the module is activated: no two
-        # servers can ever sign with two keys
-        cursor.execute(*table.select(table.id, limit=1))
-        if cursor.fetchone():
-            cursor.execute(*table.update(
-                    [table.rating_secret], [secrets.token_hex(32)],
-                    where=table.rating_secret == Null))
-        else:
-            cursor.execute(*table.insert(
-                    [table.create_uid, table.create_date,
-                        table.rating_secret],
-                    [[0, CurrentTimestamp(), secrets.token_hex(32)]]))
-
-    @classmethod
-    def get_rating_secret(cls):
-        "Return the key signing the rating links"
-        with without_check_access():
-            return cls(1).rating_secret
 
 
 class Rating(ModelSQL, ModelView):
@@ -129,12 +97,12 @@ class Rating(ModelSQL, ModelView):
         "The signed token of the rating links"
         pool = Pool()
         Configuration = pool.get('crm.service.configuration')
-        secret = Configuration.get_rating_secret()
-        return f'{self.id}.{self._signature(secret)}'
+        key = Configuration.signing_key_for('crm.service.rating')
+        return f'{self.id}.{self._signature(key)}'
 
-    def _signature(self, secret):
+    def _signature(self, key):
         return hmac.new(
-            secret.encode(), f'{self.id}:{self.nonce}'.encode(),
+            key, f'{self.id}:{self.nonce}'.encode(),
             hashlib.sha256).hexdigest()
 
     @classmethod
@@ -149,7 +117,8 @@ class Rating(ModelSQL, ModelView):
         if not ratings:
             return None
         rating, = ratings
-        expected = rating._signature(Configuration.get_rating_secret())
+        expected = rating._signature(
+            Configuration.signing_key_for('crm.service.rating'))
         if not hmac.compare_digest(expected, signature):
             return None
         return rating

@@ -21,6 +21,13 @@ class RatingRouteTestCase(RouteTestCase):
     def setUpDatabase(cls):
         pool = Pool()
         Case = pool.get('crm.service.case')
+        Configuration = pool.get('crm.service.configuration')
+        # The first signature creates the key with its table locked, which
+        # restarts a request's transaction but not this one: lock it first
+        with Transaction().new_transaction(
+                _lock_tables=[Configuration._table]) as transaction:
+            Configuration.signing_key_for('crm.service.rating')
+            transaction.commit()
         company = create_company()
         with set_company(company), patch(SENDER):
             agent = create_employee(company, "Agent")

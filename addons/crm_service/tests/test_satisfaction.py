@@ -124,15 +124,18 @@ class SatisfactionTestCase(unittest.TestCase):
         Configuration = pool.get('crm.service.configuration')
         rating, = self.closed_case().ratings
         other, = self.closed_case().ratings
-        secret = Configuration.get_rating_secret()
-        self.assertEqual(len(secret), 64)
-        # Generated once
-        self.assertEqual(Configuration.get_rating_secret(), secret)
+        key = Configuration.signing_key_for('crm.service.rating')
+        self.assertEqual(len(key), 32)
+        # The same key every time, and another one for another purpose
+        self.assertEqual(
+            Configuration.signing_key_for('crm.service.rating'), key)
+        self.assertNotEqual(
+            Configuration.signing_key_for('crm.service.request'), key)
 
         self.assertEqual(Rating.from_token(rating.token), rating)
         id_, signature = rating.token.split('.')
         expected = hmac.new(
-            secret.encode(), f'{rating.id}:{rating.nonce}'.encode(),
+            key, f'{rating.id}:{rating.nonce}'.encode(),
             hashlib.sha256).hexdigest()
         self.assertEqual(signature, expected)
 
@@ -262,5 +265,5 @@ class SatisfactionTestCase(unittest.TestCase):
             self.assertEqual(len(CSAT.search([])), 1)
             # The key signing the links is never read by a user
             with self.assertRaises(AccessError):
-                Configuration.read([1], ['rating_secret'])
+                Configuration.read([1], ['signing_key'])
         self.assertIsNone(Rating(rating.id).score)
