@@ -210,32 +210,34 @@ class Case(metaclass=PoolMeta):
         company, team and defaults of the case come from the line."""
         pool = Pool()
         Line = pool.get('crm.service.line')
-        line = Line.from_number(dnis)
+        Category = pool.get('crm.service.case.category')
+        line = Line.intake_settings(dnis)
         if not line:
             raise UnknownServiceLineError(gettext(
                     'crm_service.msg_unknown_service_line', number=dnis))
-        region = number_region(line.number)
-        number = normalize_number(ani, region)
+        number = normalize_number(ani, number_region(line['number']))
         caller_number = number or (ani or '').strip()[:CALLER_NUMBER_SIZE]
         ivr_choice = (ivr_choice or '').strip()[:IVR_CHOICE_SIZE] or None
-        category, priority = line.ivr_defaults(ivr_choice)
-        with Transaction().set_context(company=line.company.id):
+        category, priority = line['choices'].get(
+            ivr_choice, (line['category'], line['priority']))
+        with Transaction().set_context(company=line['company']):
             party = cls.party_by_phone(number)
             if party:
                 case, outcome = cls._intake_existing(
-                    line.company, party, category)
+                    line['company'], party, category)
                 if case:
                     return case, outcome
             case, = cls.create([{
-                        'company': line.company.id,
+                        'company': line['company'],
                         'subject': cls._intake_call_subject(
-                            party, caller_number, category),
+                            party, caller_number,
+                            Category(category) if category else None),
                         'party': party.id if party else None,
                         'channel': 'phone',
-                        'category': category.id if category else None,
+                        'category': category,
                         'priority': priority,
-                        'team': line.team.id if line.team else None,
-                        'line': line.id,
+                        'team': line['team'],
+                        'line': line['id'],
                         'caller_number': caller_number or None,
                         'ivr_choice': ivr_choice,
                         }])
@@ -252,15 +254,15 @@ class Case(metaclass=PoolMeta):
             'crm_service.msg_intake_call_subject', caller=caller)
 
     @classmethod
-    def _intake_existing(cls, company, party, category):
+    def _intake_existing(cls, company_id, party, category_id):
         """Return the open case of the party in the category, or its case
         resolved within the configured days reopened, or None"""
         pool = Pool()
         Configuration = pool.get('crm.service.configuration')
         domain = [
-            ('company', '=', company.id),
+            ('company', '=', company_id),
             ('party', '=', party.id),
-            ('category', '=', category.id if category else None),
+            ('category', '=', category_id),
             ]
         order = [('create_date', 'DESC'), ('id', 'DESC')]
         cases = cls.search(
@@ -280,26 +282,31 @@ class Case(metaclass=PoolMeta):
 
     def screen_pop(self, outcome):
         "Return what the agent's screen shows when the call is answered"
-        customer = open_cases = None
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        customer, open_cases = None, []
         if self.party:
             party = self.party
+            # One query for the phone and the e-mail shown
+            contacts = {}
+            for mechanism in ContactMechanism.search_read([
+                        ('party', '=', party.id),
+                        ('type', 'in', ['phone', 'mobile', 'email']),
+                        ], fields_names=['type', 'value']):
+                kind = 'email' if mechanism['type'] == 'email' else 'phone'
+                contacts.setdefault(kind, mechanism['value'])
             customer = {
                 'id': party.id,
                 'name': party.rec_name,
                 'tier': self.customer_tier,
-                'phone': party.phone or party.mobile or None,
-                'email': party.email or None,
+                'phone': contacts.get('phone'),
+                'email': contacts.get('email'),
                 }
-            open_cases = [{
-                    'id': c.id,
-                    'number': c.number,
-                    'subject': c.subject,
-                    'state': c.state,
-                    } for c in self.search([
-                        ('company', '=', self.company.id),
-                        ('party', '=', party.id),
-                        ('state', 'in', OPEN_STATES),
-                        ], limit=20)]
+            open_cases = self.search_read([
+                    ('company', '=', self.company.id),
+                    ('party', '=', party.id),
+                    ('state', 'in', OPEN_STATES),
+                    ], limit=20, fields_names=['number', 'subject', 'state'])
         return {
             'outcome': outcome,
             'case': {
@@ -322,7 +329,7 @@ class Case(metaclass=PoolMeta):
                 'name': self.team.rec_name,
                 } if self.team else None,
             'customer': customer,
-            'open_cases': open_cases or [],
+            'open_cases': open_cases,
             'value_segment': self.customer_tier,
             }
 

@@ -3,9 +3,11 @@
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -56,6 +58,9 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
     ivr_choices = fields.One2Many(
         'crm.service.line.ivr', 'line', "IVR Choices",
         help="The keys the caller presses in the voice menu.")
+    # Every call reads its line: the cache is cleared on any change of the
+    # lines or their choices, in all processes
+    _intake_cache = Cache('crm.service.line.intake', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -90,21 +95,41 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
         return values
 
     @classmethod
-    def from_number(cls, dnis):
-        "Return the active line dialled as dnis or None"
+    def on_modification(cls, mode, lines, field_names=None):
+        super().on_modification(mode, lines, field_names=field_names)
+        cls._intake_cache.clear()
+
+    @classmethod
+    def intake_settings(cls, dnis):
+        """Return the settings of the active line dialled as dnis or None:
+        id, company, team, number, category, priority and the category and
+        priority of each IVR choice"""
         number = normalize_number(dnis)
         if not number:
             return None
+        settings = cls._intake_cache.get(number, -1)
+        if settings != -1:
+            return settings
         lines = cls.search([('number', '=', number)], limit=1)
-        return lines[0] if lines else None
-
-    def ivr_defaults(self, choice):
-        "Return the category and priority of the IVR choice on the line"
-        for ivr in self.ivr_choices:
-            if choice and ivr.choice == choice:
-                return (ivr.category or self.category,
-                    ivr.priority or self.priority)
-        return self.category, self.priority
+        settings = None
+        if lines:
+            line, = lines
+            category = line.category.id if line.category else None
+            settings = {
+                'id': line.id,
+                'company': line.company.id,
+                'team': line.team.id if line.team else None,
+                'number': line.number,
+                'category': category,
+                'priority': line.priority,
+                'choices': {
+                    ivr.choice: (
+                        ivr.category.id if ivr.category else category,
+                        ivr.priority or line.priority)
+                    for ivr in line.ivr_choices},
+                }
+        cls._intake_cache.set(number, settings)
+        return settings
 
 
 class LineIVR(ModelSQL, ModelView):
@@ -134,3 +159,10 @@ class LineIVR(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return f'{self.line.rec_name} {self.choice}'
+
+    @classmethod
+    def on_modification(cls, mode, choices, field_names=None):
+        pool = Pool()
+        Line = pool.get('crm.service.line')
+        super().on_modification(mode, choices, field_names=field_names)
+        Line._intake_cache.clear()

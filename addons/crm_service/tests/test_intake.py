@@ -81,9 +81,11 @@ class IntakeTestCase(unittest.TestCase):
         self.assertEqual(self.line.number, '+862160001000')
         with self.assertRaises(UserError):
             Line.create([{'name': "Bad", 'number': '12'}])
-        self.assertEqual(Line.from_number('+86 (21) 6000-1000'), self.line)
-        self.assertIsNone(Line.from_number('+86 21 6000 1999'))
-        self.assertIsNone(Line.from_number('not a number'))
+        settings = Line.intake_settings('+86 (21) 6000-1000')
+        self.assertEqual(settings['id'], self.line.id)
+        self.assertEqual(settings['choices']['1'][1], 'high')
+        self.assertIsNone(Line.intake_settings('+86 21 6000 1999'))
+        self.assertIsNone(Line.intake_settings('not a number'))
 
     @with_company
     def test_known_caller(self):
@@ -171,10 +173,16 @@ class IntakeTestCase(unittest.TestCase):
         self.assertEqual(Case.search([], count=True), 0)
 
     @with_company
-    def test_inactive_line(self):
-        "A deactivated line takes no call"
+    def test_line_changes(self):
+        "A change of the line or its choices applies to the next call"
         pool = Pool()
         Line = pool.get('crm.service.line')
+        LineIVR = pool.get('crm.service.line.ivr')
+        case, _ = self.call('+86 139 0000 0000', '1')
+        self.assertEqual(case.priority, 'high')
+        LineIVR.write(list(self.line.ivr_choices), {'priority': 'low'})
+        case, _ = self.call('+86 139 0000 0000', '1')
+        self.assertEqual(case.priority, 'low')
         Line.write([self.line], {'active': False})
         with self.assertRaises(UserError):
             self.call('+8613800138000')
