@@ -4,7 +4,6 @@
 import datetime
 import hashlib
 import hmac
-import secrets
 import time
 
 from sql.aggregate import Count
@@ -45,29 +44,17 @@ class Configuration(metaclass=PoolMeta):
         'crm.service.line', "Web Form Line",
         help="The service line (company, team and defaults) of the "
         "requests posted on the public web form.")
-    request_secret = fields.Char(
-        "Web Form Secret", readonly=True, strip=False,
-        help="Signs the time tokens of the public web form.")
 
     @classmethod
     def default_intake_reopen_days(cls):
         return 7
 
     @classmethod
-    def get_request_secret(cls):
-        "Return the secret of the web form, generated the first time"
-        config = cls(1)
-        if not config.request_secret:
-            config.request_secret = secrets.token_hex(32)
-            config.save()
-        return config.request_secret.encode()
-
-    @classmethod
     def request_token(cls, now=None):
         "Return the signed time token of a web form rendered now"
         stamp = str(int(time.time() if now is None else now))
         signature = hmac.new(
-            cls.get_request_secret(), stamp.encode(),
+            cls.signing_key_for('crm.service.request'), stamp.encode(),
             hashlib.sha256).hexdigest()
         return f'{stamp}.{signature}'
 
@@ -77,7 +64,7 @@ class Configuration(metaclass=PoolMeta):
         'forged', 'too_fast' or 'expired'"""
         stamp, _, signature = (token or '').partition('.')
         expected = hmac.new(
-            cls.get_request_secret(), stamp.encode(),
+            cls.signing_key_for('crm.service.request'), stamp.encode(),
             hashlib.sha256).hexdigest()
         if not stamp.isdigit() or not hmac.compare_digest(
                 expected, signature):

@@ -3,7 +3,6 @@
 """Every crm_service menu opens in sao on the demo database."""
 import sqlite3
 
-import pytest
 
 from .sao import DATABASE, open_menu, sao_login
 
