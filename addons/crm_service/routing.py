@@ -653,17 +653,26 @@ class Case(metaclass=PoolMeta):
             routed = []
             args = []
             now = datetime.datetime.now()
+            to_assign = set(to_assign)
             for agent_id, ids in by_agent.items():
-                records = cls.browse(ids)
-                routed.extend(records)
-                values = {'agent': agent_id}
-                if reassign:
-                    values['assigned_at'] = now
-                args.extend((records, values))
+                routed.extend(cls.browse(ids))
+                # The new cases take the assign transition in the same
+                # write as their agent: one write per agent
+                new = [i for i in ids if i in to_assign]
+                if new:
+                    args.extend((cls.browse(new), {
+                                'agent': agent_id,
+                                'state': 'assigned',
+                                'assigned_at': now,
+                                }))
+                others = [i for i in ids if i not in to_assign]
+                if others:
+                    args.extend((cls.browse(others), {
+                                'agent': agent_id,
+                                'assigned_at': now,
+                                }))
             if args:
                 cls.write(*args)
-            if to_assign:
-                cls.assign(cls.browse(to_assign))
             if unassign:
                 cls.write(cls.browse(unassign), {'agent': None})
             if requeue:
