@@ -11,15 +11,16 @@ English; the cases still new are routed again with these agents.
 import datetime as dt
 
 MODULE = 'crm_service'
-# name: (capacity, availability, {skill: level})
+# name: (capacity, availability, {skill: level}); the capacities leave
+# room for the new requests of the day once the queue is handed over
 AGENTS = {
-    "Service Agent": (8, 'on_duty', {
+    "Service Agent": (20, 'on_duty', {
             "Hardware": 4, "Software": 3, "English": 5, "Chinese": 2}),
-    "Sales Manager": (2, 'on_duty', {"Billing": 4, "English": 4}),
-    "Wang Fang": (6, 'on_duty', {
+    "Sales Manager": (4, 'on_duty', {"Billing": 4, "English": 4}),
+    "Wang Fang": (15, 'on_duty', {
             "Hardware": 3, "Billing": 3, "Chinese": 5, "English": 3}),
-    "Tom Baker": (6, 'away', {"Software": 5, "English": 5}),
-    "Li Na": (5, 'on_duty', {
+    "Tom Baker": (12, 'away', {"Software": 5, "English": 5}),
+    "Li Na": (12, 'on_duty', {
             "Software": 4, "Billing": 2, "Chinese": 5}),
     }
 ABSENT_NEXT_WEEK = "Li Na"

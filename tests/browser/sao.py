@@ -64,7 +64,9 @@ def open_menu(page, *path):
     for depth, name in enumerate(path):
         found = page.evaluate(_FIND_ROW, [name, depth, index])
         if found < 0:
-            rows.nth(index).locator('.expander img').click()
+            # A top entry shows with the menu, the others once expanded
+            if index >= 0:
+                rows.nth(index).locator('.expander img').click()
             # 1 + the index once the row shows (0 is not truthy)
             found = page.wait_for_function(
                 f'(arg) => ({_FIND_ROW})(arg) + 1',
