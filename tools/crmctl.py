@@ -292,7 +292,12 @@ class Server:
                     [str(BIN / name), '-d', self.database, *args],
                     env=env, cwd=ROOT, stdout=log, stderr=log,
                     start_new_session=True))
-        self.wait_listening()
+        try:
+            self.wait_listening()
+        except BaseException:
+            # No server left behind holding the database
+            self.stop()
+            raise
         return self
 
     def wait_listening(self, timeout=90):
@@ -361,6 +366,12 @@ def banner(server, password, seconds):
         f"  Web client (sao): {server.url}",
         ]
     modules = suite_modules()
+    if 'crm_service' in modules:
+        lines.append(f"  Service web form: {server.url}"
+            f"{server.database}/crm_service/request")
+        lines.append(f"  Call endpoint:    POST {server.url}"
+            f"{server.database}/crm_service/call  (key in "
+            "var/secrets/service-call-key)")
     if 'crm_partner' in modules:
         lines.append(f"  Partner portal:   {server.url}"
             f"{server.database}/crm_partner/portal/")

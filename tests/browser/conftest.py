@@ -48,3 +48,11 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def errors(page):
+    "The JavaScript errors the page raises"
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    return errors

@@ -35,27 +35,45 @@ def ask_password(page, server, login, path=''):
     page.wait_for_selector('#ask-dialog-entry:visible')
 
 
-def menu_row(page, name, nth=0):
-    return page.locator('#menu tr').filter(
-        has=page.locator(f'.column-char[title="{name}"]')).nth(nth)
+# The index of the visible menu row of a name at a depth (the indent of its
+# expander), the first after the row at index "after", or -1
+_FIND_ROW = """([name, depth, after]) => {
+    const rows = [...document.querySelectorAll('#menu tr')];
+    for (let i = after + 1; i < rows.length; i++) {
+        const title = rows[i].querySelector('.column-char');
+        const image = rows[i].querySelector('.expander img');
+        if (title && title.title === name && image
+                && image.style.marginLeft === depth + 'em'
+                && rows[i].offsetParent !== null) {
+            return i;
+        }
+    }
+    return -1;
+}"""
 
 
 def open_menu(page, *path):
     """Open the menu entry at path, expanding its parents as needed
 
-    A name repeated along the path (Territories > Territories) is the
-    second row of that name.
+    Each name is looked for at its depth below the row of its parent, so
+    the same name at several places (CRM > Service and CRM > Configuration
+    > Service) is the one of the path.
     """
-    for i, name in enumerate(path[1:], 1):
-        nth = path[:i].count(name)
-        if not menu_row(page, name, nth).is_visible():
-            parent = path[i - 1]
-            menu_row(page, parent, path[:i - 1].count(parent)).locator(
-                '.expander img').click()
-            menu_row(page, name, nth).wait_for(state='visible')
-    name = path[-1]
-    menu_row(page, name, path[:-1].count(name)).locator('.column-char').click()
-    page.locator('.tab-pane.active .title', has_text=name).first.wait_for()
+    rows = page.locator('#menu tr')
+    index = -1
+    for depth, name in enumerate(path):
+        found = page.evaluate(_FIND_ROW, [name, depth, index])
+        if found < 0:
+            # A top entry shows with the menu, the others once expanded
+            if index >= 0:
+                rows.nth(index).locator('.expander img').click()
+            # 1 + the index once the row shows (0 is not truthy)
+            found = page.wait_for_function(
+                f'(arg) => ({_FIND_ROW})(arg) + 1',
+                arg=[name, depth, index]).json_value() - 1
+        index = found
+    rows.nth(index).locator('.column-char').click()
+    page.locator('.tab-pane.active .title', has_text=path[-1]).first.wait_for()
     page.wait_for_load_state('networkidle')
 
 

@@ -52,14 +52,6 @@ def first_id(server, model, where):
     return row[0]
 
 
-@pytest.fixture
-def errors(page):
-    "The JavaScript errors the page raises"
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
-    return errors
-
-
 def test_every_crm_menu_opens(server, page, errors):
     sao_login(page, server, 'manager')
     for path in MENUS:

@@ -1,0 +1,183 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""E-mail intake through inbound_email: a rule with the action "Create or
+Update Service Case" turns a new thread into a case of the rule's service
+line and appends a reply to the case it answers."""
+import datetime
+import re
+
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+ACTION = 'crm.service.case|from_inbound_email'
+MESSAGE_ID_RE = re.compile(r'<[^<>\s]+>')
+SUBJECT_NUMBER_RE = re.compile(r'\[([^\[\]\s]+)\]')
+TAG_RE = re.compile(r'<[^>]*>')
+
+
+class CaseEmail(ModelSQL, ModelView):
+    __name__ = 'crm.service.case.email'
+    __string__ = "Service Case E-mail"
+
+    case = fields.Many2One(
+        'crm.service.case', "Case", required=True, ondelete='CASCADE')
+    message_id = fields.Char("Message-ID", required=True, readonly=True)
+    sender = fields.Char("Sender", readonly=True)
+    subject = fields.Char("Subject", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        cls.message_id.search_unaccented = False
+        super().__setup__()
+        cls.__access__.add('case')
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('message_id_unique', Unique(t, t.message_id),
+                'crm_service.msg_case_email_message_id_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.case, Index.Range())))
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'inbound.email.rule'
+
+    crm_service_line = fields.Many2One(
+        'crm.service.line', "Service Line",
+        states={
+            'invisible': Eval('action') != ACTION,
+            'required': Eval('action') == ACTION,
+            },
+        help="The company, team and defaults of the cases created from "
+        "the e-mails.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.action.selection.append((ACTION, "Create or Update Service Case"))
+
+
+class Case(metaclass=PoolMeta):
+    __name__ = 'crm.service.case'
+
+    emails = fields.One2Many(
+        'crm.service.case.email', 'case', "E-mails", readonly=True,
+        help="The e-mails of the thread of the case.")
+
+    @classmethod
+    def copy(cls, cases, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('emails')
+        return super().copy(cases, default=default)
+
+    @classmethod
+    def from_inbound_email(cls, email_, rule):
+        "Create a case from a new thread or append a reply to its case"
+        message = email_.as_dict()
+        line = rule.crm_service_line
+        with Transaction().set_context(company=line.company.id):
+            case = cls._email_thread_case(line, message)
+            if case:
+                cls._append_email(case, message)
+            else:
+                case = cls._create_from_email(line, message)
+            cls._keep_email(case, message)
+        return case
+
+    @classmethod
+    def _email_thread_case(cls, line, message):
+        "Return the case the message replies to or None"
+        pool = Pool()
+        CaseEmail = pool.get('crm.service.case.email')
+        headers = message.get('headers', {})
+        references = MESSAGE_ID_RE.findall(' '.join(
+                str(headers.get(h) or '')
+                for h in ['In-Reply-To', 'References']))
+        if references:
+            emails = CaseEmail.search([
+                    ('message_id', 'in', references),
+                    ('case.company', '=', line.company.id),
+                    ], order=[('id', 'DESC')], limit=1)
+            if emails:
+                return emails[0].case
+        numbers = SUBJECT_NUMBER_RE.findall(message.get('subject') or '')
+        if numbers:
+            cases = cls.search([
+                    ('company', '=', line.company.id),
+                    ('number', 'in', numbers),
+                    ], limit=1)
+            if cases:
+                return cases[0]
+
+    @classmethod
+    def _email_body(cls, message):
+        if message.get('text'):
+            return message['text'].strip()
+        return TAG_RE.sub('', message.get('html') or '').strip()
+
+    @classmethod
+    def _create_from_email(cls, line, message):
+        sender = message.get('from') or None
+        party = cls.party_by_email(sender)
+        case, = cls.create([{
+                    'company': line.company.id,
+                    'subject': ((message.get('subject') or '').strip()
+                        or sender or '-')[:200],
+                    'description': cls._email_body(message),
+                    'party': party.id if party else None,
+                    'channel': 'email',
+                    'category': line.category.id if line.category else None,
+                    'priority': line.priority,
+                    'team': line.team.id if line.team else None,
+                    'line': line.id,
+                    'requester_email': sender,
+                    }])
+        return case
+
+    @classmethod
+    def _append_email(cls, case, message):
+        "Add the reply as an e-mail activity and bring the case back to work"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        sender = message.get('from') or None
+        party = case.party or cls.party_by_email(sender)
+        Activity.create([{
+                    'company': case.company.id,
+                    'type': 'email',
+                    'state': 'done',
+                    'subject': ((message.get('subject') or '').strip()
+                        or case.subject)[:200],
+                    'description': cls._email_body(message),
+                    'party': party.id if party else None,
+                    'resource': str(case),
+                    'planned_date': datetime.datetime.now(),
+                    }])
+        if case.state in {'resolved', 'closed'}:
+            cls.reopen([case])
+        elif case.state == 'waiting':
+            cls.start([case])
+
+    @classmethod
+    def _keep_email(cls, case, message):
+        "Remember the message of the thread and attach its files to the case"
+        pool = Pool()
+        CaseEmail = pool.get('crm.service.case.email')
+        Attachment = pool.get('ir.attachment')
+        headers = message.get('headers', {})
+        message_ids = MESSAGE_ID_RE.findall(
+            str(headers.get('Message-ID') or ''))
+        if message_ids and not CaseEmail.search(
+                [('message_id', '=', message_ids[0])], limit=1):
+            CaseEmail.create([{
+                        'case': case.id,
+                        'message_id': message_ids[0],
+                        'sender': message.get('from'),
+                        'subject': (message.get('subject') or '')[:200],
+                        }])
+        Attachment.create([{
+                    'resource': str(case),
+                    'name': a.get('filename') or 'attachment',
+                    'type': 'data',
+                    'data': a.get('data') or b'',
+                    } for a in message.get('attachments', [])])

@@ -1,0 +1,251 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime
+import unittest
+
+from trytond.exceptions import UserError
+from trytond.modules.company.tests import create_employee
+from trytond.modules.crm_sales.tests.tools import (
+    create_segment_parties, with_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module
+
+LINE_NUMBER = '+86 21 6000 1000'
+
+
+def create_line(company, team=None):
+    """Return the Service Desk line of the company with the IVR choices
+    1 Hardware (high priority) and 2 Software"""
+    pool = Pool()
+    Line = pool.get('crm.service.line')
+    Category = pool.get('crm.service.case.category')
+    hardware, software, general = Category.create([
+            {'name': "Hardware"}, {'name': "Software"}, {'name': "General"}])
+    line, = Line.create([{
+                'company': company.id,
+                'name': "Service Desk",
+                'number': LINE_NUMBER,
+                'team': team.id if team else None,
+                'category': general.id,
+                'priority': 'normal',
+                'ivr_choices': [('create', [
+                            {'choice': '1', 'category': hardware.id,
+                                'priority': 'high'},
+                            {'choice': '2', 'category': software.id},
+                            ])],
+                }])
+    return line
+
+
+def create_caller(company, name="Caller", phone='+86 138 0013 8000',
+        email=None, segment='A'):
+    "Return a party of the value segment with a mobile phone and an e-mail"
+    pool = Pool()
+    ContactMechanism = pool.get('party.contact_mechanism')
+    party, = create_segment_parties(company, {name: segment})
+    mechanisms = [ContactMechanism(party=party, type='mobile', value=phone)]
+    if email:
+        mechanisms.append(
+            ContactMechanism(party=party, type='email', value=email))
+    ContactMechanism.save(mechanisms)
+    return party
+
+
+class IntakeTestCase(unittest.TestCase):
+    "Test the intake of calls"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module(['crm_service'])
+
+    def setup_company(self):
+        pool = Pool()
+        Team = pool.get('crm.sales.team')
+        self.agent = create_employee(self.company, "Agent")
+        self.team, = Team.create([{
+                    'name': "Service Desk", 'company': self.company.id,
+                    'leader': self.agent.id,
+                    'members': [('add', [self.agent.id])]}])
+        self.line = create_line(self.company, self.team)
+
+    def call(self, ani, ivr_choice=None, dnis=LINE_NUMBER):
+        Case = Pool().get('crm.service.case')
+        return Case.intake_call(ani, dnis, ivr_choice)
+
+    @with_company
+    def test_line_number_normalised(self):
+        "The number of a line is stored in E.164 and must be valid"
+        pool = Pool()
+        Line = pool.get('crm.service.line')
+        self.assertEqual(self.line.number, '+862160001000')
+        with self.assertRaises(UserError):
+            Line.create([{'name': "Bad", 'number': '12'}])
+        settings = Line.intake_settings('+86 (21) 6000-1000')
+        self.assertEqual(settings['id'], self.line.id)
+        self.assertEqual(settings['choices']['1'][1], 'high')
+        self.assertIsNone(Line.intake_settings('+86 21 6000 1999'))
+        self.assertIsNone(Line.intake_settings('not a number'))
+
+    @with_company
+    def test_known_caller(self):
+        "A known caller gets a phone case of the line with the screen pop"
+        party = create_caller(
+            self.company, email='caller@example.com', segment='A')
+        case, outcome = self.call('+8613800138000', '1')
+
+        self.assertEqual(outcome, 'created')
+        self.assertEqual(case.party, party)
+        self.assertEqual(case.channel, 'phone')
+        self.assertEqual(case.company, self.company)
+        self.assertEqual(case.team, self.team)
+        self.assertEqual(case.line, self.line)
+        self.assertEqual(case.category.name, "Hardware")
+        self.assertEqual(case.priority, 'high')
+        self.assertEqual(case.caller_number, '+8613800138000')
+        self.assertEqual(case.ivr_choice, '1')
+        pop = case.screen_pop(outcome)
+        self.assertEqual(pop['case']['number'], case.number)
+        self.assertEqual(pop['customer']['id'], party.id)
+        self.assertEqual(pop['customer']['tier'], 'A')
+        self.assertEqual(pop['customer']['email'], 'caller@example.com')
+        self.assertEqual(pop['value_segment'], 'A')
+        self.assertEqual(pop['team'], {
+                'id': self.team.id, 'name': "Service Desk"})
+        self.assertEqual(
+            [c['number'] for c in pop['open_cases']], [case.number])
+        self.assertEqual(
+            pop['agent'],
+            {'id': case.agent.id, 'name': case.agent.rec_name}
+            if case.agent else None)
+
+    @with_company
+    def test_local_caller_number(self):
+        "A caller number without country code is read in the line's country"
+        party = create_caller(self.company)
+        case, _ = self.call('138 0013 8000', '2')
+        self.assertEqual(case.party, party)
+        self.assertEqual(case.caller_number, '+8613800138000')
+        self.assertEqual(case.category.name, "Software")
+        self.assertEqual(case.priority, 'normal')
+
+    @with_company
+    def test_unknown_caller(self):
+        "An unknown caller gets a case without party, the number recorded"
+        case, outcome = self.call('+86 139 0000 0000')
+        self.assertEqual(outcome, 'created')
+        self.assertIsNone(case.party)
+        self.assertEqual(case.caller_number, '+8613900000000')
+        pop = case.screen_pop(outcome)
+        self.assertIsNone(pop['customer'])
+        self.assertEqual(pop['open_cases'], [])
+        self.assertIsNone(pop['value_segment'])
+
+    @with_company
+    def test_malformed_caller_number(self):
+        "A malformed or missing caller number is recorded as given"
+        for ani, recorded in [
+                ('12ab-!', '12ab-!'), ('  anonymous ', 'anonymous'),
+                ('', None), (None, None), ('9' * 100, '9' * 64)]:
+            with self.subTest(ani=ani):
+                case, outcome = self.call(ani)
+                self.assertEqual(outcome, 'created')
+                self.assertIsNone(case.party)
+                self.assertEqual(case.caller_number, recorded)
+
+    @with_company
+    def test_ivr_unmapped(self):
+        "An IVR choice without mapping takes the line's defaults, recorded"
+        case, _ = self.call('+86 139 0000 0000', '9')
+        self.assertEqual(case.category, self.line.category)
+        self.assertEqual(case.priority, 'normal')
+        self.assertEqual(case.ivr_choice, '9')
+
+    @with_company
+    def test_unknown_line(self):
+        "A dialled number of no line is refused and creates nothing"
+        Case = Pool().get('crm.service.case')
+        for dnis in ['+86 21 6000 1999', 'garbage', '']:
+            with self.subTest(dnis=dnis):
+                with self.assertRaises(UserError) as cm:
+                    self.call('+8613800138000', dnis=dnis)
+                self.assertIn("unknown service line", cm.exception.message)
+        self.assertEqual(Case.search([], count=True), 0)
+
+    @with_company
+    def test_line_changes(self):
+        "A change of the line or its choices applies to the next call"
+        pool = Pool()
+        Line = pool.get('crm.service.line')
+        LineIVR = pool.get('crm.service.line.ivr')
+        case, _ = self.call('+86 139 0000 0000', '1')
+        self.assertEqual(case.priority, 'high')
+        LineIVR.write(list(self.line.ivr_choices), {'priority': 'low'})
+        case, _ = self.call('+86 139 0000 0000', '1')
+        self.assertEqual(case.priority, 'low')
+        Line.write([self.line], {'active': False})
+        with self.assertRaises(UserError):
+            self.call('+8613800138000')
+
+    @with_company
+    def test_open_case_returned(self):
+        "A second call about the same category returns the open case"
+        create_caller(self.company)
+        first, _ = self.call('+8613800138000', '1')
+        second, outcome = self.call('+8613800138000', '1')
+        self.assertEqual(outcome, 'open')
+        self.assertEqual(second, first)
+        other, outcome = self.call('+8613800138000', '2')
+        self.assertEqual(outcome, 'created')
+        self.assertNotEqual(other, first)
+        pop = other.screen_pop(outcome)
+        self.assertEqual(len(pop['open_cases']), 2)
+
+    @with_company
+    def test_recent_case_reopened(self):
+        "A call about a case resolved within the days reopens it"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        create_caller(self.company)
+        case, _ = self.call('+8613800138000', '1')
+        Case.start([case])
+        case.resolution = "Replaced the fan"
+        case.save()
+        Case.resolve([case])
+        Case.close([case])
+
+        again, outcome = self.call('+8613800138000', '1')
+        self.assertEqual(outcome, 'reopened')
+        self.assertEqual(again, case)
+        self.assertEqual(again.state, 'in_progress')
+        self.assertEqual(again.reopened_count, 1)
+
+    @with_company
+    def test_old_case_not_reopened(self):
+        "A call about a case resolved long ago creates a new case"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        Configuration = pool.get('crm.service.configuration')
+        create_caller(self.company)
+        case, _ = self.call('+8613800138000', '1')
+        Case.start([case])
+        case.resolution = "Replaced the fan"
+        case.save()
+        Case.resolve([case])
+        Case.write([case], {'resolved_at': datetime.datetime.now()
+                - datetime.timedelta(days=8)})
+
+        new, outcome = self.call('+8613800138000', '1')
+        self.assertEqual(outcome, 'created')
+        self.assertNotEqual(new, case)
+        self.assertEqual(case.state, 'resolved')
+
+        config = Configuration(1)
+        config.intake_reopen_days = 10
+        config.save()
+        Case.write([new], {'state': 'closed',
+                'resolved_at': datetime.datetime.now()
+                - datetime.timedelta(days=30)})
+        again, outcome = self.call('+8613800138000', '1')
+        self.assertEqual(outcome, 'reopened')
+        self.assertEqual(again, case)

@@ -1,0 +1,201 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import re
+import time
+from http import HTTPStatus
+from unittest.mock import patch
+
+from trytond.modules.company.tests import create_company
+from trytond.modules.crm_service import intake
+from trytond.modules.crm_service.tests.test_intake import (
+    create_caller, create_line)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    DB_NAME, RouteTestCase, with_transaction)
+from trytond.transaction import Transaction
+
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+
+
+class WebFormRouteTestCase(RouteTestCase):
+    "Test the public web form"
+    module = 'crm_service'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Creating the configuration singleton locks its table
+        with Transaction().start(DB_NAME, 1,
+                _lock_tables=['crm_service_configuration']):
+            Configuration = Pool().get('crm.service.configuration')
+            Configuration.write([Configuration(1)], {
+                    'request_line': cls.line_id})
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_company()
+        cls.line_id = create_line(company).id
+        cls.party_id = create_caller(
+            company, "Known Customer", email='known@example.com').id
+
+    def url(self, lang=None):
+        url = f'/{self.db_name}/crm_service/request'
+        return url + (f'?lang={lang}' if lang else '')
+
+    def get_token(self, ip):
+        response = self.client().get(
+            self.url(), environ_base={'REMOTE_ADDR': ip})
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        return TOKEN_RE.search(response.get_data(as_text=True)).group(1)
+
+    def post(self, ip, data, delay=10, lang=None):
+        "Post the form as if it was filled in delay seconds"
+        with patch.object(intake, 'time') as clock:
+            clock.time.return_value = time.time() + delay
+            return self.client().post(
+                self.url(lang), data=data,
+                environ_base={'REMOTE_ADDR': ip})
+
+    def form(self, ip, **values):
+        data = {
+            'token': self.get_token(ip),
+            'name': "Ann Smith",
+            'email': 'ann@example.com',
+            'phone': '+86 139 0000 0002',
+            'subject': "Printer jams",
+            'description': "Paper jams on every page.",
+            'website': '',
+            }
+        data.update(values)
+        return data
+
+    @with_transaction()
+    def cases(self, **domain):
+        Case = Pool().get('crm.service.case')
+        return [(c.number, c.party.id if c.party else None, c.channel,
+                c.requester_email, c.caller_number, c.subject)
+            for c in Case.search(
+                [(k, '=', v) for k, v in domain.items()])]
+
+    def test_form_languages(self):
+        "The form speaks English or Chinese as asked"
+        client = self.client()
+        for args, headers, lang in [
+                ({}, {}, 'en'),
+                ({'lang': 'zh_CN'}, {}, 'zh-CN'),
+                ({}, {'Accept-Language': 'zh-CN,zh;q=0.9'}, 'zh-CN'),
+                ({'lang': 'en'}, {'Accept-Language': 'zh-CN'}, 'en'),
+                ]:
+            with self.subTest(args=args, headers=headers):
+                response = client.get(
+                    self.url(args.get('lang')), headers=headers)
+                self.assertEqual(response.status_code, HTTPStatus.OK)
+                self.assertEqual(response.mimetype, 'text/html')
+                text = response.get_data(as_text=True)
+                self.assertIn(f'<html lang="{lang}">', text)
+                self.assertRegex(text, TOKEN_RE)
+                self.assertIn('name="website"', text)
+                self.assertIn('Hardware', text)
+
+    def test_request(self):
+        "A request creates a web case of the customer with the e-mail"
+        response = self.post('10.0.0.1', self.form(
+                '10.0.0.1', email='KNOWN@example.com'))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        text = response.get_data(as_text=True)
+        number = re.search(r'case (\S+):', text).group(1)
+        (case,) = self.cases(number=number)
+        self.assertEqual(case, (
+                number, self.party_id, 'web', 'KNOWN@example.com',
+                '+8613900000002', "Printer jams"))
+
+    def test_request_unknown_email(self):
+        "A request from an unknown e-mail makes a case without party"
+        response = self.post('10.0.0.2', self.form(
+                '10.0.0.2', email='new@example.com', phone='',
+                subject="Refund"))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        (case,) = self.cases(subject="Refund")
+        self.assertEqual(case[1:], (
+                None, 'web', 'new@example.com', None, "Refund"))
+
+    def test_honeypot(self):
+        "A form with the hidden field filled creates nothing"
+        response = self.post('10.0.0.3', self.form(
+                '10.0.0.3', website='http://spam.example.com',
+                subject="Honeypot"))
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertIn('could not be verified', response.get_data(
+                as_text=True))
+        self.assertEqual(self.cases(subject="Honeypot"), [])
+
+    def test_too_fast(self):
+        "A form posted within seconds of its rendering creates nothing"
+        response = self.post(
+            '10.0.0.4', self.form('10.0.0.4', subject="Fast"), delay=0)
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        text = response.get_data(as_text=True)
+        self.assertIn('too fast', text)
+        self.assertIn('value="Fast"', text)
+        self.assertEqual(self.cases(subject="Fast"), [])
+
+    def test_forged_token(self):
+        "A forged, missing or expired token creates nothing"
+        token = self.get_token('10.0.0.5')
+        stamp, signature = token.split('.')
+        old = str(int(stamp) - 60)
+        for token, delay in [
+                (f'{old}.{signature}', 10),
+                (f'{stamp}.{"0" * len(signature)}', 10),
+                ('', 10),
+                ('garbage', 10),
+                (token, 2 * 24 * 60 * 60),
+                ]:
+            with self.subTest(token=token, delay=delay):
+                response = self.post('10.0.0.5', self.form(
+                        '10.0.0.5', token=token, subject="Forged"),
+                    delay=delay)
+                self.assertEqual(
+                    response.status_code, HTTPStatus.BAD_REQUEST)
+                self.assertIn('could not be verified',
+                    response.get_data(as_text=True))
+        self.assertEqual(self.cases(subject="Forged"), [])
+
+    def test_bad_input(self):
+        "Missing or invalid fields show the form with errors, nothing created"
+        response = self.post('10.0.0.6', self.form(
+                '10.0.0.6', name='', email='not-an-email',
+                subject="Bad input", description='', category='999999'))
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        text = response.get_data(as_text=True)
+        self.assertIn('id="name-error">Name is required.', text)
+        self.assertIn('id="description-error">Description is required.',
+            text)
+        self.assertIn('id="email-error">Write a valid e-mail', text)
+        self.assertIn('id="category-error"', text)
+        self.assertIn('value="Bad input"', text)
+        self.assertEqual(self.cases(subject="Bad input"), [])
+
+    def test_rate_limit(self):
+        "An e-mail or an address posting too often is refused"
+        for i in range(intake.REQUEST_RATE_EMAIL):
+            response = self.post('10.0.0.7', self.form(
+                    '10.0.0.7', email='busy@example.com',
+                    subject=f"Busy {i}"))
+            self.assertEqual(response.status_code, HTTPStatus.OK)
+        response = self.post('10.0.0.8', self.form(
+                '10.0.0.8', email='busy@example.com', subject="Busy x"))
+        self.assertEqual(response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertIn('Too many requests', response.get_data(as_text=True))
+        self.assertEqual(self.cases(subject="Busy x"), [])
+
+        for i in range(intake.REQUEST_RATE_IP - 1):
+            self.post('10.0.0.8', self.form(
+                    '10.0.0.8', email=f'user{i}@example.com', name=''))
+        response = self.post('10.0.0.8', self.form(
+                '10.0.0.8', email='other@example.com', subject="Busy ip"))
+        self.assertEqual(response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertEqual(self.cases(subject="Busy ip"), [])
+
+
+del RouteTestCase

@@ -1,0 +1,125 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Every crm_service menu opens in sao on the demo database, and the cases
+of every channel are routed with their SLA clocks."""
+import re
+import sqlite3
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from email.message import EmailMessage
+
+from tools.crmctl import secret
+
+from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
+from .test_service_intake import call, cases, post
+
+
+def module_menus(server, module):
+    "The path of names of every menu entry of the module with an action"
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        menus = dict(((i, (n, p)) for i, n, p in connection.execute(
+                    'SELECT id, name, parent FROM ir_ui_menu')))
+        ids = [i for i, in connection.execute(
+                'SELECT m.id FROM ir_model_data AS d '
+                'JOIN ir_ui_menu AS m ON m.id = d.db_id '
+                "WHERE d.module = ? AND d.model = 'ir.ui.menu' "
+                "AND EXISTS (SELECT 1 FROM ir_action_keyword AS k "
+                "WHERE k.keyword = 'tree_open' "
+                "AND k.model = 'ir.ui.menu,' || m.id) "
+                'ORDER BY m.id', (module,))]
+    paths = []
+    for menu in ids:
+        names = []
+        while menu:
+            name, menu = menus[menu]
+            names.insert(0, name)
+        paths.append(tuple(names))
+    return paths
+
+
+def test_every_service_menu_opens(server, page, errors):
+    menus = module_menus(server, 'crm_service')
+    assert ('CRM', 'Service', 'Cases') in menus
+    sao_login(page, server, 'manager')
+    for path in menus:
+        open_menu(page, *path)
+        assert errors == [], f"{' > '.join(path)}: {errors}"
+
+
+def inbox_identifier(server):
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        identifier, = connection.execute(
+            'SELECT identifier FROM inbound_email_inbox '
+            "WHERE name = 'Service'").fetchone()
+    return identifier
+
+
+def send_email(server, subject, sender):
+    "The mail server forwards a customer's e-mail to the Service inbox"
+    message = EmailMessage()
+    message['From'] = sender
+    message['To'] = 'service@crm-demo.example.com'
+    message['Subject'] = subject
+    message['Message-ID'] = f'<{uuid.uuid4().hex}@example.com>'
+    message.set_content("The printer prints blank pages since this morning.")
+    status, _, body = post(
+        f'{server.url}{DATABASE}/inbound_email/inbox/'
+        f'{inbox_identifier(server)}', message.as_bytes(),
+        {'Content-Type': 'message/rfc822'})
+    assert status == 204, body
+
+
+def web_form(server, subject):
+    "A visitor posts the public web form"
+    url = f'{server.url}{DATABASE}/crm_service/request'
+    with urllib.request.urlopen(url, timeout=30) as response:
+        page = response.read().decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    time.sleep(3.5)
+    status, _, body = post(url, urllib.parse.urlencode({
+                'token': token, 'website': '', 'name': "Ann Visitor",
+                'email': f'ann-{uuid.uuid4().hex[:8]}@example.com',
+                'phone': '', 'subject': subject,
+                'description': "Where is my refund?"}).encode())
+    assert status == 200, body
+
+
+def test_every_channel_routed_with_sla(server, page, errors):
+    """A call, an e-mail and a web form each become a case routed to an
+    agent, with its SLA clocks running, that the agent opens in sao"""
+    key = secret('service-call-key', 32).read_text()
+    number = f'+86139{uuid.uuid4().int % 10 ** 8:08d}'
+    status, pop = call(server, {
+            'ani': number, 'dnis': '+86 21 6000 1000', 'ivr_choice': '1'},
+        key)
+    assert status == 201, pop
+    tag = uuid.uuid4().hex[:8]
+    send_email(server, f"Blank pages {tag}", f'it-{tag}@example.com')
+    web_form(server, f"Refund {tag}")
+
+    fields = ['number', 'channel', 'agent.rec_name', 'state',
+        'response_deadline', 'resolution_deadline', 'sla_status']
+    found = {c['channel']: c for c in cases(server, ['OR',
+                ('number', '=', pop['case']['number']),
+                ('subject', 'like', f'%{tag}')], fields)}
+    assert set(found) == {'phone', 'email', 'web'}
+    for case in found.values():
+        assert case['state'] == 'assigned', case
+        assert case['agent.']['rec_name'], case
+        assert case['response_deadline'] and case['resolution_deadline']
+        assert case['sla_status'] == 'on_track', case
+    assert pop['agent']['name'] == found['phone']['agent.']['rec_name']
+
+    case_id = cases(server, [('number', '=', found['phone']['number'])],
+        ['id'])[0]['id']
+    form = open_record(page, server, 'manager', 'crm.service.case', case_id)
+    form.get_by_role('tab', name='SLA').click()
+    sla = form.locator('.tab-pane.active')
+    for label in ["Response Deadline", "Resolution Deadline"]:
+        assert sla.get_by_text(label).first.is_visible(), label
+    screenshot(page, 'service-case-sla')
+    assert errors == []
