@@ -90,6 +90,7 @@ def sanitize_html(value):
 
 class Category(tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'crm.knowledge.category'
+    __string__ = "Article Category"
 
     name = fields.Char("Name", required=True, translate=True)
     parent = fields.Many2One(
@@ -105,6 +106,7 @@ class Category(tree(separator=' / '), ModelSQL, ModelView):
 
 class Tag(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'crm.knowledge.tag'
+    __string__ = "Knowledge Tag"
 
     name = fields.Char("Name", required=True, translate=True)
 
@@ -124,6 +126,7 @@ _readonly = Eval('state') != 'draft'
 
 class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'crm.knowledge.article'
+    __string__ = "Knowledge Article"
     _full_text_fields = {'title', 'body', 'language'}
 
     title = fields.Char(
@@ -447,6 +450,7 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
 
 class ArticleTag(ModelSQL):
     __name__ = 'crm.knowledge.article-crm.knowledge.tag'
+    __string__ = "Article - Tag"
 
     article = fields.Many2One(
         'crm.knowledge.article', "Article", required=True,
@@ -457,6 +461,7 @@ class ArticleTag(ModelSQL):
 
 class ArticleProduct(ModelSQL):
     __name__ = 'crm.knowledge.article-product.product'
+    __string__ = "Article - Product"
 
     article = fields.Many2One(
         'crm.knowledge.article', "Article", required=True,
@@ -467,6 +472,7 @@ class ArticleProduct(ModelSQL):
 
 class ArticleCaseCategory(ModelSQL):
     __name__ = 'crm.knowledge.article-crm.service.case.category'
+    __string__ = "Article - Case Category"
 
     article = fields.Many2One(
         'crm.knowledge.article', "Article", required=True,
@@ -478,6 +484,7 @@ class ArticleCaseCategory(ModelSQL):
 
 class Version(ModelSQL, ModelView):
     __name__ = 'crm.knowledge.article.version'
+    __string__ = "Article Version"
 
     article = fields.Many2One(
         'crm.knowledge.article', "Article", required=True,
@@ -498,7 +505,8 @@ class Version(ModelSQL, ModelView):
                 'crm_knowledge.msg_article_version_unique'),
             ]
         cls.__access__.add('article')
-        cls._order = [('article', 'ASC'), ('number', 'DESC')]
+        cls._order = [
+            ('article', 'ASC'), ('number', 'DESC'), ('id', 'DESC')]
 
     def get_rec_name(self, name):
         return '%s (v%d)' % (self.title, self.number)
@@ -520,6 +528,7 @@ class Version(ModelSQL, ModelView):
 
 class Vote(ModelSQL, ModelView):
     __name__ = 'crm.knowledge.article.vote'
+    __string__ = "Article Vote"
 
     article = fields.Many2One(
         'crm.knowledge.article', "Article", required=True,

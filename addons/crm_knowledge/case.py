@@ -9,9 +9,8 @@ SUGGESTIONS = 10
 
 
 class ArticleCase(ModelSQL):
-    "The article that answered a case: who linked it and when are the " \
-        "creation user and date"
     __name__ = 'crm.knowledge.article-crm.service.case'
+    __string__ = "Article Answering a Case"
 
     article = fields.Many2One(
         'crm.knowledge.article', "Article", required=True,
@@ -63,7 +62,6 @@ class Case(metaclass=PoolMeta):
 
 
 class CaseAnswer(Wizard):
-    "Link the article that answered the case"
     __name__ = 'crm.knowledge.case.answer'
 
     start = StateView('crm.knowledge.case.answer.start',
@@ -88,8 +86,8 @@ class CaseAnswer(Wizard):
 
 
 class CaseAnswerStart(ModelView):
-    "Link the article that answered the case"
     __name__ = 'crm.knowledge.case.answer.start'
+    __string__ = "Link the Answering Article"
 
     suggestions = fields.Many2Many(
         'crm.knowledge.article', None, None, "Suggestions", readonly=True)

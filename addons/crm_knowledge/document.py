@@ -77,6 +77,7 @@ def extract_text(file_name, data):
 
 class Folder(tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'crm.knowledge.folder'
+    __string__ = "Document Folder"
 
     name = fields.Char("Name", required=True)
     parent = fields.Many2One(
@@ -94,6 +95,7 @@ class Folder(tree(separator=' / '), ModelSQL, ModelView):
 
 class Document(FullTextMixin, ModelSQL, ModelView):
     __name__ = 'crm.knowledge.document'
+    __string__ = "Document"
     _full_text_fields = {'name', 'description'}
 
     name = fields.Char("Name", required=True)
@@ -172,6 +174,7 @@ class Document(FullTextMixin, ModelSQL, ModelView):
 
 class DocumentTag(ModelSQL):
     __name__ = 'crm.knowledge.document-crm.knowledge.tag'
+    __string__ = "Document - Tag"
 
     document = fields.Many2One(
         'crm.knowledge.document', "Document", required=True,
@@ -182,6 +185,7 @@ class DocumentTag(ModelSQL):
 
 class DocumentGroup(ModelSQL):
     __name__ = 'crm.knowledge.document-res.group'
+    __string__ = "Document - Group"
 
     document = fields.Many2One(
         'crm.knowledge.document', "Document", required=True,
@@ -191,8 +195,8 @@ class DocumentGroup(ModelSQL):
 
 
 class DocumentVersion(ModelSQL, ModelView):
-    "A version of a document: its file is an attachment of the document"
     __name__ = 'crm.knowledge.document.version'
+    __string__ = "Document Version"
 
     document = fields.Many2One(
         'crm.knowledge.document', "Document", required=True,
@@ -217,7 +221,8 @@ class DocumentVersion(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('document')
-        cls._order = [('document', 'ASC'), ('number', 'DESC')]
+        cls._order = [
+            ('document', 'ASC'), ('number', 'DESC'), ('id', 'DESC')]
 
     def get_rec_name(self, name):
         return '%s v%d' % (self.document.rec_name, self.number)
@@ -264,8 +269,8 @@ class DocumentVersion(ModelSQL, ModelView):
 
 
 class DocumentLink(ModelSQL, ModelView):
-    "A record the document is about"
     __name__ = 'crm.knowledge.document.link'
+    __string__ = "Document Link"
 
     document = fields.Many2One(
         'crm.knowledge.document', "Document", required=True,
