@@ -142,7 +142,6 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
         'crm.knowledge.article-crm.knowledge.tag', 'article', 'tag', "Tags")
     language = fields.Many2One(
         'ir.lang', "Language", required=True, ondelete='RESTRICT',
-        domain=[('translatable', '=', True)],
         states={'readonly': _readonly})
     audience = fields.Selection([
             ('internal', "Internal"),
@@ -324,7 +323,7 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
         result = {a.id: 0 for a in articles}
         for sub_ids in grouped_slice([a.id for a in articles]):
             cursor.execute(*answer.select(
-                    answer.article, Count(Literal('*')),
+                    answer.article, Count(answer.id),
                     where=reduce_ids(answer.article, sub_ids),
                     group_by=[answer.article]))
             result.update(cursor)
