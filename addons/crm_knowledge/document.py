@@ -285,9 +285,12 @@ class DocumentLink(ModelSQL, ModelView):
 
     @classmethod
     def get_models(cls):
+        "The linkable models the user reads: the others hide the field"
         pool = Pool()
         Model = pool.get('ir.model')
-        return [(None, '')] + [(m, Model.get_name(m)) for m in LINKED_MODELS]
+        ModelAccess = pool.get('ir.model.access')
+        return [(None, '')] + [(m, Model.get_name(m)) for m in LINKED_MODELS
+            if ModelAccess.check(m, 'read', raise_exception=False)]
 
     def get_rec_name(self, name):
         return '%s: %s' % (
