@@ -40,6 +40,8 @@ _TOKEN = re.compile(rf'([{_CJK}]+)|([^\W_{_CJK}]+)')
 MAX_WORD = 60
 # A tsvector keeps at most 16383 positions; text beyond is not indexed
 MAX_TERMS = 16000
+# Matches ranked at most on PostgreSQL (the newest)
+CANDIDATES = 2000
 # Words too common to tell articles apart when matching any word of a text
 STOP_WORDS = frozenset("""
 a about after all also am an and any are as at be been but by can could do
@@ -99,6 +101,11 @@ def parse_query(query, any_word=False):
             groups.extend(([b], False) for b in _bigrams(token))
         else:
             groups.append((_bigrams(token), False))
+    if not any_word:
+        # Common words narrow nothing, unless the query has nothing else
+        useful = [g for g in groups if not (
+                len(g[0]) == 1 and g[0][0] in STOP_WORDS)]
+        groups = useful or groups
     # Keep the order, drop duplicates
     return list(dict.fromkeys((tuple(t), p) for t, p in groups))
 
@@ -283,14 +290,27 @@ class FullTextIndex:
     def search(self, query, subquery=None, any_word=False, language=None,
             limit=20):
         """Return the [(id, rank)] of the best matches (lowest rank first)
-        among the ids of subquery"""
+        among the ids of subquery.
+
+        On PostgreSQL, the rank is computed for the CANDIDATES newest
+        matches only: ranking reads every matching tsvector, so a word in
+        most of 100,000 articles would cost hundreds of milliseconds."""
         match = self.match(query, any_word=any_word, language=language)
         if match is None:
             return []
+        id_, rank = (c.expression for c in match.columns)
         if subquery is not None:
-            match.where &= match.columns[0].expression.in_(subquery)
-        match.order_by = [match.columns[1].expression,
-            match.columns[0].expression]
+            match.where &= id_.in_(subquery)
+        if self._postgresql:
+            table, = match.from_
+            candidates = table.select(table.id, table.vector,
+                where=match.where, order_by=[table.id.desc],
+                limit=CANDIDATES)
+            tsquery = rank.operand.args[1]
+            match = candidates.select(candidates.id.as_('id'),
+                (-_TsRank(candidates.vector, tsquery)).as_('rank'))
+            id_, rank = (c.expression for c in match.columns)
+        match.order_by = [rank, id_]
         match.limit = limit
         cursor = Transaction().connection.cursor()
         cursor.execute(*match)
