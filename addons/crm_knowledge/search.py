@@ -303,12 +303,18 @@ class FullTextIndex:
             match.where &= id_.in_(subquery)
         if self._postgresql:
             table, = match.from_
-            candidates = table.select(table.id, table.vector,
-                where=match.where, order_by=[table.id.desc],
+            # id + 0: scanning the primary key backwards until enough rows
+            # match is the planner's choice for rare phrases, and a scan of
+            # the whole table when they are missing
+            candidates = table.select(table.id,
+                where=match.where, order_by=[(table.id + 0).desc],
                 limit=CANDIDATES)
             tsquery = rank.operand.args[1]
-            match = candidates.select(candidates.id.as_('id'),
-                (-_TsRank(candidates.vector, tsquery)).as_('rank'))
+            ranked = Table(self.name)
+            match = ranked.join(candidates,
+                condition=ranked.id == candidates.id).select(
+                ranked.id.as_('id'),
+                (-_TsRank(ranked.vector, tsquery)).as_('rank'))
             id_, rank = (c.expression for c in match.columns)
         match.order_by = [rank, id_]
         match.limit = limit
