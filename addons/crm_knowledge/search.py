@@ -40,7 +40,7 @@ _TOKEN = re.compile(rf'([{_CJK}]+)|([^\W_{_CJK}]+)')
 MAX_WORD = 60
 # A tsvector keeps at most 16383 positions; text beyond is not indexed
 MAX_TERMS = 16000
-# Matches ranked at most on PostgreSQL (the newest)
+# Matches ranked at most on PostgreSQL
 CANDIDATES = 2000
 # Words too common to tell articles apart when matching any word of a text
 STOP_WORDS = frozenset("""
@@ -292,9 +292,10 @@ class FullTextIndex:
         """Return the [(id, rank)] of the best matches (lowest rank first)
         among the ids of subquery.
 
-        On PostgreSQL, the rank is computed for the CANDIDATES newest
-        matches only: ranking reads every matching tsvector, so a word in
-        most of 100,000 articles would cost hundreds of milliseconds."""
+        On PostgreSQL, the rank is computed for the first CANDIDATES
+        matches in storage order only: ranking reads every matching
+        tsvector, so a word in most of 100,000 articles would cost hundreds
+        of milliseconds; such a query is to be narrowed."""
         match = self.match(query, any_word=any_word, language=language)
         if match is None:
             return []
@@ -303,12 +304,11 @@ class FullTextIndex:
             match.where &= id_.in_(subquery)
         if self._postgresql:
             table, = match.from_
-            # id + 0: scanning the primary key backwards until enough rows
-            # match is the planner's choice for rare phrases, and a scan of
-            # the whole table when they are missing
+            # In storage order: the scan stops at the limit.  Ordered by id,
+            # either every match is read or the primary key is scanned
+            # until enough match (the whole table for a missing phrase).
             candidates = table.select(table.id,
-                where=match.where, order_by=[(table.id + 0).desc],
-                limit=CANDIDATES)
+                where=match.where, limit=CANDIDATES)
             tsquery = rank.operand.args[1]
             ranked = Table(self.name)
             match = ranked.join(candidates,
