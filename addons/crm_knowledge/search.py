@@ -319,8 +319,17 @@ class FullTextIndex:
         match.order_by = [rank, id_]
         match.limit = limit
         cursor = Transaction().connection.cursor()
+        if not self._postgresql:
+            cursor.execute(*match)
+            return cursor.fetchall()
+        # The planner takes a rare phrase of bigrams for a common one and
+        # scans the table until the limit: through the GIN index instead
+        # (an error aborts the transaction, which ends the setting too)
+        cursor.execute('SET LOCAL enable_seqscan = off')
         cursor.execute(*match)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        cursor.execute('SET LOCAL enable_seqscan TO DEFAULT')
+        return rows
 
 
 class FullTextMixin:
