@@ -14,3 +14,7 @@ class KeywordValidationError(ValidationError):
 
 class ChangeActivityError(UserError):
     pass
+
+
+class ArticleReviewError(ValidationError):
+    pass
