@@ -14,7 +14,9 @@ def parse_args(doc, database):
     """Parse --scale and --postgresql and point trytond's test database at
     the chosen backend: SQLite in memory or the suite's PostgreSQL.
 
-    The returned arguments carry the backend name.
+    The returned arguments carry the backend name. A PostgreSQL database
+    of an earlier run is dropped: each run builds its own, with the schema
+    of the current code and nothing left by another run.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument('--scale', type=float, default=1,
@@ -23,10 +25,20 @@ def parse_args(doc, database):
     args = parser.parse_args()
     if args.postgresql:
         from tools import pgcluster
-        os.environ['TRYTOND_DATABASE__URI'] = pgcluster.uri()
+        uri = pgcluster.uri()
+        _drop_database(uri, database)
+        os.environ['TRYTOND_DATABASE__URI'] = uri
         os.environ['DB_NAME'] = database
         args.backend = 'postgresql'
     else:
         os.environ['DB_NAME'] = ':memory:'
         args.backend = 'sqlite'
     return args
+
+
+def _drop_database(uri, database):
+    import psycopg
+    from psycopg import sql
+    with psycopg.connect(uri + 'postgres', autocommit=True) as connection:
+        connection.execute(sql.SQL('DROP DATABASE IF EXISTS {}').format(
+                sql.Identifier(database)))
