@@ -57,7 +57,7 @@ def populate(pool, rng, today):
         with WebServer() as server:
             _watch(pool, rng, server, followers)
     finally:
-        config.set(SECTION, 'allowed_hosts', allowed)
+        config.set(SECTION, 'allowed_hosts', allowed or '')
 
 
 def _watch(pool, rng, server, followers):

@@ -1,6 +1,8 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """What a person does in sao, for the browser tests."""
+import sqlite3
+
 from tools import ROOT
 
 DATABASE = 'crm_browser'
@@ -84,3 +86,27 @@ def open_record(page, server, login, model, record_id):
     form.wait_for()
     page.wait_for_load_state('networkidle')
     return form
+
+
+def module_menus(server, module):
+    "The path of names of every menu entry of the module with an action"
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        menus = dict(((i, (n, p)) for i, n, p in connection.execute(
+                    'SELECT id, name, parent FROM ir_ui_menu')))
+        ids = [i for i, in connection.execute(
+                'SELECT m.id FROM ir_model_data AS d '
+                'JOIN ir_ui_menu AS m ON m.id = d.db_id '
+                "WHERE d.module = ? AND d.model = 'ir.ui.menu' "
+                "AND EXISTS (SELECT 1 FROM ir_action_keyword AS k "
+                "WHERE k.keyword = 'tree_open' "
+                "AND k.model = 'ir.ui.menu,' || m.id) "
+                'ORDER BY m.id', (module,))]
+    paths = []
+    for menu in ids:
+        names = []
+        while menu:
+            name, menu = menus[menu]
+            names.insert(0, name)
+        paths.append(tuple(names))
+    return paths

@@ -12,32 +12,9 @@ from email.message import EmailMessage
 
 from tools.crmctl import secret
 
-from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
+from .sao import (
+    DATABASE, module_menus, open_menu, open_record, sao_login, screenshot)
 from .test_service_intake import call, cases, post
-
-
-def module_menus(server, module):
-    "The path of names of every menu entry of the module with an action"
-    path = server.backend.db_path() / f'{DATABASE}.sqlite'
-    with sqlite3.connect(path) as connection:
-        menus = dict(((i, (n, p)) for i, n, p in connection.execute(
-                    'SELECT id, name, parent FROM ir_ui_menu')))
-        ids = [i for i, in connection.execute(
-                'SELECT m.id FROM ir_model_data AS d '
-                'JOIN ir_ui_menu AS m ON m.id = d.db_id '
-                "WHERE d.module = ? AND d.model = 'ir.ui.menu' "
-                "AND EXISTS (SELECT 1 FROM ir_action_keyword AS k "
-                "WHERE k.keyword = 'tree_open' "
-                "AND k.model = 'ir.ui.menu,' || m.id) "
-                'ORDER BY m.id', (module,))]
-    paths = []
-    for menu in ids:
-        names = []
-        while menu:
-            name, menu = menus[menu]
-            names.insert(0, name)
-        paths.append(tuple(names))
-    return paths
 
 
 def test_every_service_menu_opens(server, page, errors):
