@@ -12,8 +12,8 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .exceptions import RatingScoreError
+from .webform import browser_language
 
-LANGUAGES = ['en', 'zh_CN']
 MAX_COMMENT = 2000
 PAGE = '''<!DOCTYPE html>
 <html lang="{lang}">
@@ -30,12 +30,6 @@ textarea {{width: 100%; min-height: 6em;}}
 {body}
 </body></html>
 '''
-
-
-def _language(request):
-    "The language of the page from the browser's preferences"
-    best = request.accept_languages.best_match(['en', 'zh', 'zh-CN'])
-    return 'zh_CN' if best and best.startswith('zh') else 'en'
 
 
 def _text(msg_id, **values):
@@ -110,7 +104,7 @@ def _rating(pool, token):
 @with_pool
 @with_transaction(readonly=False)
 def rate(request, pool, token):
-    with Transaction().set_context(language=_language(request)):
+    with Transaction().set_context(language=browser_language(request)):
         rating = _rating(pool, token)
         if rating is None:
             return _forbidden()

@@ -42,13 +42,18 @@ def _(message_id, **variables):
     return gettext(f'crm_service.{message_id}', **variables)
 
 
+def browser_language(request):
+    "Return the language code the browser prefers among the page's ones"
+    best = request.accept_languages.best_match(['en', 'zh-CN', 'zh'])
+    return 'zh_CN' if best and best.startswith('zh') else 'en'
+
+
 def request_language(request):
     "Return the language code asked by the lang parameter or the browser"
     lang = (request.args.get('lang') or '').lower()
     if lang in LANGUAGES:
         return LANGUAGES[lang]
-    best = request.accept_languages.best_match(['en', 'zh-CN', 'zh'])
-    return 'zh_CN' if best and best.startswith('zh') else 'en'
+    return browser_language(request)
 
 
 def read_form(form, categories):
