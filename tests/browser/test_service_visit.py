@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 
 from .sao import DATABASE, open_menu, sao_login, screenshot
+from .test_service_intake import rpc
 
 
 def query(server, sql):
@@ -42,6 +43,16 @@ def test_rating_link(server):
         server, "SELECT signing_key FROM crm_service_configuration")
     key = hmac.new(signing_key.encode(), b'crm.service.rating',
         hashlib.sha256).digest()
+    # A closed demo case reopened and closed again asks for a new rating:
+    # one is unanswered whatever the earlier runs answered
+    user_id, token = rpc(server, 'common.db.login',
+        ['admin', {'password': server.password}, 'en'])[:2]
+    session = f'admin:{user_id}:{token}'
+    closed = rpc(server, 'model.crm.service.case.search',
+        [[('state', '=', 'closed')], 0, 1, None, {}], session)
+    for button in ['reopen', 'resolve', 'close']:
+        rpc(server, f'model.crm.service.case.{button}', [closed, {}],
+            session)
     pending = query(server,
         "SELECT id, nonce FROM crm_service_rating WHERE score IS NULL "
         "ORDER BY id")
