@@ -12,9 +12,11 @@ import datetime as dt
 from collections import namedtuple
 from zoneinfo import ZoneInfo
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.modules.company.company import TIMEZONES
+from trytond.pool import Pool
 
 from .exceptions import CalendarHoursError, CalendarNoWorkingTimeError
 
@@ -128,6 +130,7 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
         'crm.service.calendar.hours', 'calendar', "Working Hours")
     holidays = fields.One2Many(
         'crm.service.calendar.holiday', 'calendar', "Holidays")
+    _schedules = Cache('crm.service.calendar.schedule', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -140,20 +143,34 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
 
     @property
     def schedule(self):
-        "The Schedule of the calendar"
-        hours = {}
-        for line in self.hours:
-            hours.setdefault(int(line.weekday), []).append(
-                (line.from_time, line.to_time))
-        for intervals in hours.values():
-            intervals.sort()
-        holidays, yearly = set(), set()
-        for holiday in self.holidays:
-            if holiday.recurring:
-                yearly.add((holiday.date.month, holiday.date.day))
-            else:
-                holidays.add(holiday.date)
-        return Schedule(ZoneInfo(self.timezone), hours, holidays, yearly)
+        """The Schedule of the calendar
+
+        Kept in a cache cleared when a calendar, its hours or its holidays
+        change: every deadline of every case reads it."""
+        cached = self._schedules.get(self.id)
+        if cached is None:
+            hours = {}
+            for line in self.hours:
+                hours.setdefault(int(line.weekday), []).append(
+                    (line.from_time, line.to_time))
+            holidays, yearly = set(), set()
+            for holiday in self.holidays:
+                if holiday.recurring:
+                    yearly.add((holiday.date.month, holiday.date.day))
+                else:
+                    holidays.add(holiday.date)
+            cached = self._schedules.set(self.id, (
+                    self.timezone,
+                    tuple((d, tuple(sorted(i))) for d, i in hours.items()),
+                    tuple(holidays), tuple(yearly)))
+        timezone, hours, holidays, yearly = cached
+        return Schedule(ZoneInfo(timezone),
+            {d: list(i) for d, i in hours}, set(holidays), set(yearly))
+
+    @classmethod
+    def on_modification(cls, mode, calendars, field_names=None):
+        super().on_modification(mode, calendars, field_names=field_names)
+        cls._schedules.clear()
 
     def check_working_time(self):
         "Raise when the calendar has no working hours"
@@ -190,6 +207,13 @@ class CalendarHours(ModelSQL, ModelView):
     weekday = fields.Selection(WEEKDAYS, "Weekday", required=True, sort=False)
     from_time = fields.Time("From", required=True, format='%H:%M')
     to_time = fields.Time("To", required=True, format='%H:%M')
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Calendar = pool.get('crm.service.calendar')
+        super().on_modification(mode, records, field_names=field_names)
+        Calendar._schedules.clear()
 
     @classmethod
     def __setup__(cls):
@@ -251,6 +275,13 @@ class CalendarHoliday(ModelSQL, ModelView):
     name = fields.Char("Name", translate=True)
     recurring = fields.Boolean(
         "Yearly", help="The holiday falls on the same day every year.")
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Calendar = pool.get('crm.service.calendar')
+        super().on_modification(mode, records, field_names=field_names)
+        Calendar._schedules.clear()
 
     @classmethod
     def __setup__(cls):

@@ -6,7 +6,9 @@ import hashlib
 import hmac
 import time
 
+from sql import Literal, Null, NullsFirst
 from sql.aggregate import Count
+from sql.conditionals import Case as SqlCase
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
@@ -162,17 +164,31 @@ class Case(metaclass=PoolMeta):
 
     @classmethod
     def party_by_phone(cls, number):
-        "Return the party with the E.164 phone or mobile number or None"
+        """Return the id and name of the active party with the active E.164
+        phone or mobile number, or (None, None)
+
+        One query: the call intake answers while the caller waits."""
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
+        Party = pool.get('party.party')
         if not number:
-            return None
-        mechanisms = ContactMechanism.search([
-                ('type', 'in', ['phone', 'mobile']),
-                ('value_compact', '=', number),
-                ('party.active', '=', True),
-                ], order=[('id', 'ASC')], limit=1)
-        return mechanisms[0].party if mechanisms else None
+            return None, None
+        mechanism = ContactMechanism.__table__()
+        party = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*mechanism.join(party,
+                condition=mechanism.party == party.id)
+            .select(party.id, party.name, party.code,
+                where=mechanism.type.in_(['phone', 'mobile'])
+                & (mechanism.value_compact == number)
+                & (mechanism.active == Literal(True))
+                & (party.active == Literal(True)),
+                order_by=[mechanism.id.asc], limit=1))
+        row = cursor.fetchone()
+        if not row:
+            return None, None
+        party_id, name, code = row
+        return party_id, name or f'[{code}]'
 
     @classmethod
     def party_by_email(cls, email):
@@ -194,10 +210,11 @@ class Case(metaclass=PoolMeta):
         'reopened' or 'open' (an open case of the caller was found)
 
         An unknown dialled number raises UnknownServiceLineError: the
-        company, team and defaults of the case come from the line."""
+        company, team and defaults of the case come from the line. The
+        caller and the cases are looked up beyond the record rules: the
+        telephony system takes the calls of every team."""
         pool = Pool()
         Line = pool.get('crm.service.line')
-        Category = pool.get('crm.service.case.category')
         line = Line.intake_settings(dnis)
         if not line:
             raise UnknownServiceLineError(gettext(
@@ -208,7 +225,7 @@ class Case(metaclass=PoolMeta):
         category, priority = line['choices'].get(
             ivr_choice, (line['category'], line['priority']))
         with Transaction().set_context(company=line['company']):
-            party = cls.party_by_phone(number)
+            party, party_name = cls.party_by_phone(number)
             if party:
                 case, outcome = cls._intake_existing(
                     line['company'], party, category)
@@ -217,9 +234,9 @@ class Case(metaclass=PoolMeta):
             case, = cls.create([{
                         'company': line['company'],
                         'subject': cls._intake_call_subject(
-                            party, caller_number,
-                            Category(category) if category else None),
-                        'party': party.id if party else None,
+                            party_name, caller_number,
+                            line['category_names'].get(category)),
+                        'party': party,
                         'channel': 'phone',
                         'category': category,
                         'priority': priority,
@@ -231,94 +248,170 @@ class Case(metaclass=PoolMeta):
         return case, 'created'
 
     @classmethod
-    def _intake_call_subject(cls, party, caller_number, category):
-        caller = party.rec_name if party else (
+    def _intake_call_subject(cls, party_name, caller_number, category_name):
+        caller = party_name or (
             caller_number or gettext('crm_service.msg_intake_unknown_caller'))
-        if category:
+        if category_name:
             return gettext('crm_service.msg_intake_call_subject_category',
-                caller=caller, category=category.rec_name)
+                caller=caller, category=category_name)
         return gettext(
             'crm_service.msg_intake_call_subject', caller=caller)
 
     @classmethod
-    def _intake_existing(cls, company_id, party, category_id):
+    def _intake_existing(cls, company_id, party_id, category_id):
         """Return the open case of the party in the category, or its case
-        resolved within the configured days reopened, or None"""
+        resolved within the configured days reopened, or None
+
+        One query finds either: the open case first (the latest), else the
+        latest resolved."""
         pool = Pool()
         Configuration = pool.get('crm.service.configuration')
-        domain = [
-            ('company', '=', company_id),
-            ('party', '=', party.id),
-            ('category', '=', category_id),
-            ]
-        order = [('create_date', 'DESC'), ('id', 'DESC')]
-        cases = cls.search(
-            domain + [('state', 'in', OPEN_STATES)], order=order, limit=1)
-        if cases:
-            return cases[0], 'open'
+        case = cls.__table__()
+        cursor = Transaction().connection.cursor()
         days = Configuration(1).intake_reopen_days
         since = datetime.datetime.now() - datetime.timedelta(days=days)
-        cases = cls.search(domain + [
-                ('state', 'in', ['resolved', 'closed']),
-                ('resolved_at', '>=', since),
-                ], order=[('resolved_at', 'DESC'), ('id', 'DESC')], limit=1)
-        if cases:
-            cls.reopen(cases)
-            return cases[0], 'reopened'
-        return None, None
+        is_open = case.state.in_(OPEN_STATES)
+        category = (case.category == Null if category_id is None
+            else case.category == category_id)
+        cursor.execute(*case.select(case.id, case.state,
+                where=(case.company == company_id)
+                & (case.party == party_id) & category
+                & (is_open | (case.state.in_(['resolved', 'closed'])
+                        & (case.resolved_at >= since))),
+                order_by=[
+                    SqlCase((is_open, 0), else_=1).asc,
+                    SqlCase((is_open, case.create_date),
+                        else_=case.resolved_at).desc,
+                    case.id.desc],
+                limit=1))
+        row = cursor.fetchone()
+        if not row:
+            return None, None
+        case_id, state = row
+        if state in OPEN_STATES:
+            return cls(case_id), 'open'
+        cls.reopen([cls(case_id)])
+        return cls(case_id), 'reopened'
 
     def screen_pop(self, outcome):
-        "Return what the agent's screen shows when the call is answered"
-        pool = Pool()
-        ContactMechanism = pool.get('party.contact_mechanism')
+        """Return what the agent's screen shows when the call is answered
+
+        The case with its agent, team, customer and value segment, the
+        customer's phone and e-mail and open cases come from one query
+        each, beyond the record rules like the intake."""
+        case = self._screen_pop_case()
         customer, open_cases = None, []
-        if self.party:
-            party = self.party
-            # One query for the phone and the e-mail shown
-            contacts = {}
-            for mechanism in ContactMechanism.search_read([
-                        ('party', '=', party.id),
-                        ('type', 'in', ['phone', 'mobile', 'email']),
-                        ], fields_names=['type', 'value']):
-                kind = 'email' if mechanism['type'] == 'email' else 'phone'
-                contacts.setdefault(kind, mechanism['value'])
+        if case['party']:
+            contacts = self._screen_pop_contacts(case['party'])
             customer = {
-                'id': party.id,
-                'name': party.rec_name,
-                'tier': self.customer_tier,
+                'id': case['party'],
+                'name': case['party_name'] or f"[{case['party_code']}]",
+                'tier': case['tier'],
                 'phone': contacts.get('phone'),
                 'email': contacts.get('email'),
                 }
-            open_cases = self.search_read([
-                    ('company', '=', self.company.id),
-                    ('party', '=', party.id),
-                    ('state', 'in', OPEN_STATES),
-                    ], limit=20, fields_names=['number', 'subject', 'state'])
+            open_cases = self._screen_pop_open_cases(
+                case['company'], case['party'])
         return {
             'outcome': outcome,
             'case': {
                 'id': self.id,
-                'number': self.number,
-                'state': self.state,
-                'subject': self.subject,
+                'number': case['number'],
+                'state': case['state'],
+                'subject': case['subject'],
                 'category': (
-                    self.category.rec_name if self.category else None),
-                'priority': self.priority,
-                'caller_number': self.caller_number,
-                'ivr_choice': self.ivr_choice,
+                    self.category.rec_name if case['category'] else None),
+                'priority': case['priority'],
+                'caller_number': case['caller_number'],
+                'ivr_choice': case['ivr_choice'],
                 },
             'agent': {
-                'id': self.agent.id,
-                'name': self.agent.rec_name,
-                } if self.agent else None,
+                'id': case['agent'],
+                'name': case['agent_name'],
+                } if case['agent'] else None,
             'team': {
-                'id': self.team.id,
-                'name': self.team.rec_name,
-                } if self.team else None,
+                'id': case['team'],
+                'name': case['team_name'],
+                } if case['team'] else None,
             'customer': customer,
             'open_cases': open_cases,
-            'value_segment': self.customer_tier,
+            'value_segment': case['tier'],
             }
+
+    def _screen_pop_case(self):
+        "Return the columns of the case with its names and customer tier"
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        Party = pool.get('party.party')
+        PartyValue = pool.get('crm.party.value')
+        Team = pool.get('crm.sales.team')
+        case = self.__table__()
+        employee = Employee.__table__()
+        agent = Party.__table__()
+        customer = Party.__table__()
+        team = Team.__table__()
+        value = PartyValue.__table__()
+        cursor = Transaction().connection.cursor()
+        columns = {
+            'company': case.company,
+            'number': case.number,
+            'state': case.state,
+            'subject': case.subject,
+            'category': case.category,
+            'priority': case.priority,
+            'caller_number': case.caller_number,
+            'ivr_choice': case.ivr_choice,
+            'agent': case.agent,
+            'agent_name': agent.name,
+            'team': case.team,
+            'team_name': team.name,
+            'party': case.party,
+            'party_name': customer.name,
+            'party_code': customer.code,
+            'tier': value.segment,
+            }
+        cursor.execute(*case
+            .join(employee, 'LEFT', condition=case.agent == employee.id)
+            .join(agent, 'LEFT', condition=employee.party == agent.id)
+            .join(team, 'LEFT', condition=case.team == team.id)
+            .join(customer, 'LEFT', condition=case.party == customer.id)
+            .join(value, 'LEFT', condition=(value.party == case.party)
+                & (value.company == case.company))
+            .select(*columns.values(), where=case.id == self.id))
+        return dict(zip(columns, cursor.fetchone()))
+
+    @classmethod
+    def _screen_pop_contacts(cls, party_id):
+        "Return the first active phone and e-mail of the party by kind"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        mechanism = ContactMechanism.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*mechanism.select(mechanism.type, mechanism.value,
+                where=(mechanism.party == party_id)
+                & mechanism.type.in_(['phone', 'mobile', 'email'])
+                & (mechanism.active == Literal(True)),
+                order_by=[NullsFirst(mechanism.sequence.asc),
+                    mechanism.id.asc]))
+        contacts = {}
+        for type_, value in cursor:
+            kind = 'email' if type_ == 'email' else 'phone'
+            contacts.setdefault(kind, value)
+        return contacts
+
+    @classmethod
+    def _screen_pop_open_cases(cls, company_id, party_id):
+        "Return the latest 20 open cases of the party in the company"
+        case = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*case.select(
+                case.id, case.number, case.subject, case.state,
+                where=(case.company == company_id)
+                & (case.party == party_id)
+                & case.state.in_(OPEN_STATES),
+                order_by=[case.create_date.desc, case.id.desc], limit=20))
+        return [dict(zip(['id', 'number', 'subject', 'state'], row))
+            for row in cursor]
 
     @classmethod
     def intake_request(cls, line, name, email, subject, description,

@@ -7,7 +7,7 @@ from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -102,12 +102,15 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def intake_settings(cls, dnis):
         """Return the settings of the active line dialled as dnis or None:
-        id, company, team, number, category, priority and the category and
-        priority of each IVR choice"""
+        id, company, team, number, category, priority, the category and
+        priority of each IVR choice and the names of the categories (in the
+        language of the context)"""
         number = normalize_number(dnis)
         if not number:
             return None
-        settings = cls._intake_cache.get(number, -1)
+        # The names of the categories are in the language of the context
+        key = (number, Transaction().language)
+        settings = cls._intake_cache.get(key, -1)
         if settings != -1:
             return settings
         lines = cls.search([('number', '=', number)], limit=1)
@@ -115,6 +118,8 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
         if lines:
             line, = lines
             category = line.category.id if line.category else None
+            categories = [line.category] + [
+                ivr.category for ivr in line.ivr_choices]
             settings = {
                 'id': line.id,
                 'company': line.company.id,
@@ -127,8 +132,10 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
                         ivr.category.id if ivr.category else category,
                         ivr.priority or line.priority)
                     for ivr in line.ivr_choices},
+                'category_names': {
+                    c.id: c.rec_name for c in categories if c},
                 }
-        cls._intake_cache.set(number, settings)
+        cls._intake_cache.set(key, settings)
         return settings
 
 
@@ -165,4 +172,16 @@ class LineIVR(ModelSQL, ModelView):
         pool = Pool()
         Line = pool.get('crm.service.line')
         super().on_modification(mode, choices, field_names=field_names)
+        Line._intake_cache.clear()
+
+
+class Category(metaclass=PoolMeta):
+    __name__ = 'crm.service.case.category'
+
+    @classmethod
+    def on_modification(cls, mode, categories, field_names=None):
+        pool = Pool()
+        Line = pool.get('crm.service.line')
+        super().on_modification(mode, categories, field_names=field_names)
+        # The settings of the lines carry the names of the categories
         Line._intake_cache.clear()

@@ -171,11 +171,17 @@ class _Router:
     fills an agent beyond its capacity.
     """
 
-    def __init__(self, case_ids):
+    def __init__(self, case_ids=None, facts=None):
+        """Load the facts of the cases, or take the facts given (of cases
+        not created yet) and find their customer tiers"""
         self.now = datetime.datetime.now()
         self.today = self.now.date()
         self.cursor = Transaction().connection.cursor()
-        self._load_cases(case_ids)
+        if facts is None:
+            self._load_cases(case_ids)
+        else:
+            self.cases = facts
+            self._load_tiers()
         self._load_categories()
         self._load_candidates()
         self._load_agents()
@@ -203,6 +209,20 @@ class _Router:
                             'product', 'language', 'priority', 'agent',
                             'state', 'create_date', 'tier'], row))
                 self.cases[fact['id']] = fact
+
+    def _load_tiers(self):
+        pool = Pool()
+        PartyValue = pool.get('crm.party.value')
+        value = PartyValue.__table__()
+        tiers = {}
+        parties = {f['party'] for f in self.cases.values() if f['party']}
+        for sub_ids in _slices(parties):
+            self.cursor.execute(*value.select(
+                    value.party, value.company, value.segment,
+                    where=reduce_ids(value.party, sub_ids)))
+            tiers.update(((p, c), s) for p, c, s in self.cursor)
+        for fact in self.cases.values():
+            fact['tier'] = tiers.get((fact['party'], fact['company']))
 
     def _load_categories(self):
         pool = Pool()
@@ -574,13 +594,60 @@ class Case(metaclass=PoolMeta):
             if values.get('party') and 'language' not in values:
                 values['language'] = languages.get(
                     (values.get('company', company), values['party']))
+        logs = cls._route_values(vlist)
         cases = super().create(vlist)
-        to_route = [
-            c for c, v in zip(cases, vlist)
-            if not v.get('agent') and v.get('state', 'new') == 'new']
-        if to_route:
-            cls.route(to_route)
+        for log in logs:
+            log['case'] = cases[log['case']].id
+        # The explanations of the new cases are read from their logs
+        Log = Pool().get('crm.service.routing.log')
+        Log.log(logs)
         return cases
+
+    @classmethod
+    def _route_values(cls, vlist):
+        """Give the agents to the values of the new cases without one, so
+        that each case is inserted routed; return their routing logs, the
+        index of the values as case"""
+        company = Transaction().context.get('company')
+        now = datetime.datetime.now()
+        facts = {}
+        for index, values in enumerate(vlist):
+            if values.get('agent') or values.get('state', 'new') != 'new':
+                continue
+            facts[index] = {
+                'id': index,
+                'company': values.get('company', company),
+                'agent': None,
+                'state': 'new',
+                'create_date': now,
+                **{name: values.get(name) for name in [
+                        'team', 'party', 'category', 'product',
+                        'language']},
+                'priority': values.get('priority', cls.default_priority()),
+                }
+        if not facts:
+            return []
+        logs = []
+        with without_check_access():
+            router = _Router(facts=facts)
+            for fact in router.ordered():
+                agent, score, count, explanation = router.choose(fact)
+                if agent is not None:
+                    vlist[fact['id']].update({
+                            'agent': agent.id,
+                            'state': 'assigned',
+                            'assigned_at': now,
+                            })
+                logs.append({
+                        'case': fact['id'],
+                        'trigger': 'creation',
+                        'agent': agent.id if agent else None,
+                        'previous_agent': None,
+                        'score': score,
+                        'candidates': count,
+                        'explanation': explanation,
+                        })
+        return logs
 
     @classmethod
     def copy(cls, cases, default=None):

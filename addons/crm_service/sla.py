@@ -12,11 +12,12 @@ deadline when the case comes back to work.
 """
 import datetime
 
-from sql import Null
+from sql import Column, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case as SqlCase
-from sql.functions import DateTrunc
+from sql.functions import CurrentTimestamp, DateTrunc
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields, sequence_ordered)
@@ -24,6 +25,7 @@ from trytond.modules.company.model import CompanyValueMixin
 from trytond.modules.crm_sales.segment import SEGMENTS
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from . import calendar as calendar_
@@ -49,6 +51,10 @@ DONE_STATES = ['resolved', 'closed']
 SLA_TRIGGERS = {'company', 'priority', 'category', 'party', 'sla_start'}
 DEADLINES = ['response_deadline', 'response_risk_at', 'resolution_deadline',
     'resolution_risk_at']
+# The fields computed by the SLA clocks
+SLA_FIELDS = set(DEADLINES) | {
+    'sla_line', 'sla_paused', 'response_sla', 'resolution_sla', 'sla_status',
+    'sla_breached_at'}
 
 
 def clock():
@@ -295,6 +301,39 @@ class Case(metaclass=PoolMeta):
             cls.compute_sla(
                 [c for c in cases if c.state not in DONE_STATES])
 
+    @classmethod
+    def _store_sla(cls, *args):
+        """Store the SLA values computed for the cases: records, values, ...
+
+        The SLA fields are read-only and computed only here, so they are
+        updated in SQL, as a write would, without validating them again or
+        running the triggers and hooks of a write of the case (the SLA of
+        each case created or changed is stored in the same transaction)."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = cls.__table__()
+        actions = iter(args)
+        for records, values in zip(actions, actions):
+            assert values.keys() <= SLA_FIELDS
+            columns = [table.write_uid, table.write_date]
+            update = [transaction.user, CurrentTimestamp()]
+            for name, value in values.items():
+                columns.append(Column(table, name))
+                update.append(cls._fields[name].sql_format(value))
+            for sub_ids in grouped_slice(
+                    [r.id for r in records], backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.update(columns, update,
+                        where=reduce_ids(table.id, list(sub_ids))))
+        # What a write does to the caches of the records
+        transaction.counter += 1
+        records = [r for records in args[::2] for r in records]
+        for record in records:
+            record._local_cache.pop(record.id, None)
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for record in records:
+                    cache[cls.__name__].pop(record.id, None)
+
     def sla_policy(self):
         "Return the SLA policy of the case"
         pool = Pool()
@@ -322,7 +361,7 @@ class Case(metaclass=PoolMeta):
             values['sla_line'] = line.id if line else None
             to_write.extend([[case], values])
         if to_write:
-            cls.write(*to_write)
+            cls._store_sla(*to_write)
 
     def _sla_deadlines(self, line, schedules):
         if not line:
@@ -345,8 +384,10 @@ class Case(metaclass=PoolMeta):
     @staticmethod
     def _sla_schedule(calendar, schedules):
         if calendar.id not in schedules:
-            calendar.check_working_time()
-            schedules[calendar.id] = calendar.schedule
+            schedule = calendar.schedule
+            if not any(schedule.hours.values()):
+                calendar.check_working_time()
+            schedules[calendar.id] = schedule
         return schedules[calendar.id]
 
     def _sla_evaluation(self, now, deadlines=None):
@@ -411,7 +452,7 @@ class Case(metaclass=PoolMeta):
             if changed:
                 to_write.extend([[case], changed])
         if to_write:
-            cls.write(*to_write)
+            cls._store_sla(*to_write)
 
     @classmethod
     def _pauses(cls, cases, since_field, now):
@@ -472,7 +513,7 @@ class Case(metaclass=PoolMeta):
             values['sla_paused'] = paused
             to_write.extend([[case], values])
         if to_write:
-            cls.write(*to_write)
+            cls._store_sla(*to_write)
         cls.update_sla_status(cases, now=now)
 
 

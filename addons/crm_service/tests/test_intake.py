@@ -188,6 +188,18 @@ class IntakeTestCase(unittest.TestCase):
             self.call('+8613800138000')
 
     @with_company
+    def test_category_renamed(self):
+        "The subject of the next call has the category's new name"
+        pool = Pool()
+        Category = pool.get('crm.service.case.category')
+        case, _ = self.call('+86 139 0000 0000', '1')
+        self.assertIn("Hardware", case.subject)
+        Category.write([case.category], {'name': "Devices"})
+        case, _ = self.call('+86 139 0000 0001', '1')
+        self.assertIn("Devices", case.subject)
+        self.assertNotIn("Hardware", case.subject)
+
+    @with_company
     def test_open_case_returned(self):
         "A second call about the same category returns the open case"
         create_caller(self.company)

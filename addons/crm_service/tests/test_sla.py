@@ -3,6 +3,7 @@
 import datetime as dt
 import unittest
 
+from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_employee
 from trytond.modules.crm_sales.tests.tools import (
@@ -11,7 +12,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module
 from trytond.transaction import Transaction
 
-from .sla_tools import H, at, create_case, create_policy, frozen_clock
+from .sla_tools import (
+    MONDAY, H, at, create_case, create_policy, frozen_clock)
 
 AGENT = ['crm_service.group_crm_service_agent']
 MANAGER = ['crm_service.group_crm_service_manager']
@@ -104,6 +106,24 @@ class SLATestCase(unittest.TestCase):
         self.assertEqual(case.resolution_risk_at, at(0, 16, 24))
         self.assertEqual(case.sla_status, 'on_track')
         self.assertIsNone(case.response_sla)
+
+    @with_company
+    def test_deadlines_follow_calendar_changes(self):
+        "The schedule kept for the deadlines follows the calendar's changes"
+        pool = Pool()
+        Hours = pool.get('crm.service.calendar.hours')
+        Holiday = pool.get('crm.service.calendar.holiday')
+        policy = create_policy(self.company, [('normal', None, None, 2, 8)])
+        calendar = policy.calendar
+        with frozen_clock(at(0, 10)):
+            self.assertEqual(create_case().response_deadline, at(0, 12))
+            Hours.write(list(calendar.hours), {'from_time': dt.time(11)})
+            self.assertEqual(create_case().response_deadline, at(0, 13))
+            Holiday.create([{'calendar': calendar.id, 'date': MONDAY}])
+            self.assertEqual(create_case().response_deadline, at(1, 13))
+            Hours.delete(list(calendar.hours))
+            with self.assertRaises(UserError):
+                create_case()
 
     @with_company
     def test_deadlines_follow_changes(self):
