@@ -2,15 +2,20 @@
 # this repository contains the full copyright notices and license terms.
 """The call endpoint under load: requests/s and latency on loopback.
 
-Builds a database bench_intake (once; rebuilt when the modules change) with
-the Service Desk line (IVR 1-3) and 5,000 customers (times --scale) with a
-mobile number, starts a real trytond on it and has 20 clients post calls
-for 30 s: 80 % from known customers (random IVR choice, so some find their
-open case), 20 % from unknown numbers. Prints requests/s, the p50/p95/p99
-latency (target: p95 < 150 ms) and the errors (target: 0).
+Builds a database bench_intake with the Service Desk line (IVR 1-3) of a
+team of 30 agents with skills in its categories and languages, a standard
+SLA policy on a working-time calendar and 5,000 customers (times --scale)
+with a mobile number. Serves it as in production: trytond's WSGI
+application in pre-forked processes (WORKERS, gunicorn), warmed up; then 20
+clients post calls for 30 s: 80 % from known customers (random IVR choice,
+so some find their open case), 20 % from unknown numbers. Each new case is
+routed to an agent and gets its SLA deadlines before the answer. Prints
+requests/s, the p50/p95/p99 latency (target: p95 < 150 ms) and the errors
+(target: 0).
 
     .venv/bin/python bench/intake.py [--scale 0.1] [--postgresql]
 """
+import datetime
 import json
 import os
 import random
@@ -25,6 +30,9 @@ from common import parse_args
 DATABASE = 'bench_intake'
 CUSTOMERS = 5_000
 CLIENTS = 20
+AGENTS = 30
+# Two processes a core, so one waits on PostgreSQL while the other works
+WORKERS = 2 * (os.cpu_count() or 1)
 SECONDS = 30
 TARGET_P95 = 0.150
 LINE = '+86 21 6000 1000'
@@ -93,9 +101,12 @@ def populate(backend, customers):
                 'company': company.id})
         categories = Category.create([{'name': n} for n in
                 ["Hardware", "Software", "Billing"]])
+        team = service_desk(pool, company, categories)
+        sla_policy(pool, company)
         Line.create([{
                     'company': company.id, 'name': "Service Desk",
                     'number': LINE, 'category': categories[0].id,
+                    'team': team.id,
                     'ivr_choices': [('create', [
                                 {'choice': str(i + 1), 'category': c.id}
                                 for i, c in enumerate(categories)])],
@@ -112,6 +123,66 @@ def populate(backend, customers):
                     'user': admin.id, 'application': 'crm_service_call',
                     'key': key_file().read_text()}])
         transaction.commit()
+
+
+def service_desk(pool, company, categories):
+    "The team of the agents, each skilled in categories and languages"
+    Party = pool.get('party.party')
+    Employee = pool.get('company.employee')
+    Team = pool.get('crm.sales.team')
+    Skill = pool.get('crm.service.skill')
+    Lang = pool.get('ir.lang')
+    rng = random.Random(0)
+    skills = Skill.create([{
+                'name': c.name, 'kind': 'category', 'category': c.id}
+            for c in categories] + [{
+                'name': l.name, 'kind': 'language', 'language': l.id}
+            for l in Lang.search([('code', 'in', ['en', 'zh_CN'])])])
+    parties = Party.create([{'name': f'Agent {i}'} for i in range(AGENTS)])
+    agents = Employee.create([{
+                'party': p.id, 'company': company.id,
+                'service_capacity': 1000,
+                'service_skills': [('create', [
+                            {'skill': s.id, 'level': rng.randint(1, 5)}
+                            for s in rng.sample(skills, 3)])],
+                } for p in parties])
+    team, = Team.create([{
+                'name': "Service Desk", 'company': company.id,
+                'leader': agents[0].id,
+                'members': [('add', [a.id for a in agents[1:]])],
+                }])
+    return team
+
+
+def sla_policy(pool, company):
+    "The standard policy: office hours in Shanghai, targets by priority"
+    from trytond.transaction import Transaction
+    Calendar = pool.get('crm.service.calendar')
+    Policy = pool.get('crm.service.sla.policy')
+    Configuration = pool.get('crm.service.configuration')
+    calendar, = Calendar.create([{
+                'name': "Standard", 'timezone': 'Asia/Shanghai',
+                'hours': [('create', [{
+                                'weekday': str(d), 'from_time': f,
+                                'to_time': t} for d in range(5)
+                            for f, t in [
+                                (datetime.time(9), datetime.time(12)),
+                                (datetime.time(13), datetime.time(18))]])],
+                }])
+    hour = datetime.timedelta(hours=1)
+    policy, = Policy.create([{
+                'name': "Standard", 'calendar': calendar.id,
+                'company': company.id,
+                'lines': [('create', [{
+                                'priority': p, 'response_target': r * hour,
+                                'resolution_target': 8 * r * hour}
+                            for p, r in [('urgent', 1), ('high', 2),
+                                ('normal', 4), ('low', 8)]])],
+                }])
+    with Transaction().set_context(company=company.id):
+        configuration = Configuration(1)
+        configuration.sla_policy = policy
+        configuration.save()
 
 
 def key_file():
@@ -152,14 +223,22 @@ def main():
     build(backend, args.scale)
     customers = int(CUSTOMERS * args.scale)
     key = key_file().read_text()
+    workers = WORKERS if backend.postgresql else 1
     server = crmctl.Server(
-        backend, DATABASE, crmctl.free_port(), cron=False)
+        backend, DATABASE, crmctl.free_port(), cron=False, workers=workers)
     url = f'{server.url}{DATABASE}/crm_service/call'
     with open(crmctl.VAR / 'log' / 'bench-intake-server.log', 'w') as log:
         server.start(log=log)
         try:
-            # Warm the pool and the caches of the server
-            client(url, key, customers, time.monotonic() + 2, [], 0)
+            # Warm the caches of every process
+            warm = [threading.Thread(target=client,
+                    args=(url, key, customers, time.monotonic() + 5, [],
+                        -i - 1))
+                for i in range(CLIENTS)]
+            for thread in warm:
+                thread.start()
+            for thread in warm:
+                thread.join()
             results = []
             deadline = time.monotonic() + SECONDS
             started = time.monotonic()
@@ -178,6 +257,7 @@ def main():
     quantiles = statistics.quantiles(latencies, n=100)
     p50, p95, p99 = quantiles[49], quantiles[94], quantiles[98]
     print(f"call intake on {args.backend}, {customers} customers, "
+        f"{AGENTS} agents, {workers} server processes, "
         f"{CLIENTS} clients for {SECONDS} s")
     print(f"  requests: {len(latencies)} ({len(latencies) / elapsed:.1f}/s)")
     print(f"  latency p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "

@@ -269,28 +269,49 @@ def check_port(port):
 
 
 class Server:
-    "trytond (+ cron, + worker on PostgreSQL) serving one database"
+    """trytond (+ cron, + worker on PostgreSQL) serving one database
 
-    def __init__(self, backend, database, port, cron=True):
+    With several workers (PostgreSQL), the WSGI application of trytond is
+    served by gunicorn's pre-forked processes, each with its own pool
+    loaded once before the fork, as Tryton's documentation recommends for
+    production: a request no longer waits for the one interpreter lock of
+    trytond's threaded server."""
+
+    def __init__(self, backend, database, port, cron=True, workers=1):
         self.backend = backend
         self.database = database
         self.port = port
         self.url = f'http://127.0.0.1:{port}/'
         self.cron = cron
+        self.workers = workers
         self.processes = []
+
+    def _web_command(self):
+        if self.workers > 1:
+            return [str(BIN / 'gunicorn'), 'trytond.application:app',
+                '--preload', '--workers', str(self.workers),
+                '--bind', f'127.0.0.1:{self.port}', '--timeout', '120']
+        return [str(BIN / 'trytond'), '-d', self.database,
+            '--logconf', str(LOGCONF)]
 
     def start(self, log=None):
         check_port(self.port)
         env = self.backend.env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{self.port}')
-        commands = [['trytond', '--logconf', str(LOGCONF)]]
+        if self.workers > 1:
+            # What trytond.application reads: the pool to load before the
+            # fork and the logging
+            env.update(TRYTOND_DATABASE_NAMES=self.database,
+                TRYTOND_LOGGING_CONFIG=str(LOGCONF))
+        commands = [self._web_command()]
         if self.cron:
-            commands.append(['trytond-cron', '--logconf', str(LOGCONF)])
+            commands.append([str(BIN / 'trytond-cron'), '-d', self.database,
+                    '--logconf', str(LOGCONF)])
             if self.backend.postgresql:
-                commands.append(['trytond-worker', '--logconf', str(LOGCONF)])
-        for name, *args in commands:
+                commands.append([str(BIN / 'trytond-worker'),
+                        '-d', self.database, '--logconf', str(LOGCONF)])
+        for command in commands:
             self.processes.append(subprocess.Popen(
-                    [str(BIN / name), '-d', self.database, *args],
-                    env=env, cwd=ROOT, stdout=log, stderr=log,
+                    command, env=env, cwd=ROOT, stdout=log, stderr=log,
                     start_new_session=True))
         try:
             self.wait_listening()
