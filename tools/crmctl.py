@@ -271,17 +271,20 @@ def check_port(port):
 class Server:
     "trytond (+ cron, + worker on PostgreSQL) serving one database"
 
-    def __init__(self, backend, database, port, cron=True):
+    def __init__(self, backend, database, port, cron=True, env=None):
         self.backend = backend
         self.database = database
         self.port = port
         self.url = f'http://127.0.0.1:{port}/'
         self.cron = cron
+        # More environment, such as TRYTOND_<SECTION>__<OPTION> settings
+        self.env = env or {}
         self.processes = []
 
     def start(self, log=None):
         check_port(self.port)
-        env = self.backend.env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{self.port}')
+        env = self.backend.env(
+            TRYTOND_WEB__LISTEN=f'127.0.0.1:{self.port}', **self.env)
         commands = [['trytond', '--logconf', str(LOGCONF)]]
         if self.cron:
             commands.append(['trytond-cron', '--logconf', str(LOGCONF)])

@@ -357,7 +357,11 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        return [('title',) + tuple(clause[1:])]
+        domain = ('title',) + tuple(clause[1:])
+        if clause[1] == 'ilike':
+            # The free text of the client's search bar finds the body too
+            return ['OR', domain, ('text',) + tuple(clause[1:])]
+        return [domain]
 
     @classmethod
     def get_votes(cls, articles, names):

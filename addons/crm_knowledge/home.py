@@ -48,14 +48,14 @@ class User(metaclass=PoolMeta):
         by_groups = defaultdict(list)
         for user in users:
             by_groups[frozenset(groups[user.id])].append(user)
-        for user_groups, users in by_groups.items():
+        for user_groups, members in by_groups.items():
             actions = [a for a in boxes
                 if not a.groups or user_groups & {g.id for g in a.groups}]
             if not actions:
                 continue
             # The domain of dashboard.action checks the groups of the context
             with Transaction().set_context(groups=list(user_groups)):
-                cls.write(users, {
+                cls.write(members, {
                         'dashboard_actions': [('create', [{
                                         'act_window': a.id,
                                         'sequence': i,
@@ -79,6 +79,6 @@ class User(metaclass=PoolMeta):
                     user_group.user, user_group.group,
                     where=reduce_ids(user_group.user, sub_ids)
                     & (group.active == Literal(True))))
-            for user, group in cursor:
-                result[user].add(group)
+            for user_id, group_id in cursor:
+                result[user_id].add(group_id)
         return result

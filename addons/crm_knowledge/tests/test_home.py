@@ -33,13 +33,14 @@ def box(name):
 
 
 def box_domain(name):
-    """The domain of the box evaluated as sao's dashboard does: with the
-    user's preferences as context, itself as "context" and "_user\""""
+    """The domain of the box's tab evaluated as sao's dashboard does: with
+    the user's preferences as context, itself as "context" and "_user\""""
     User = Pool().get('res.user')
     context = User.get_preferences(context_only=True)
     context['_user'] = Transaction().user
     context['context'] = context
-    return PYSONDecoder(context).decode(box(name)['pyson_domain'])
+    (_, domain, _), = box(name)['domains']
+    return PYSONDecoder(context).decode(domain)
 
 
 class HomeTestCase(unittest.TestCase):
@@ -283,5 +284,8 @@ class HomeTestCase(unittest.TestCase):
             with self.subTest(box=name):
                 action = box(name)
                 self.assertEqual(action['usage'], 'dashboard')
+                # sao's dashboard ignores the domain of the action
+                self.assertEqual(action['pyson_domain'], '[]')
+                self.assertEqual(len(action['domains']), 1)
                 self.assertEqual(len(action['views']), 1)
                 self.assertEqual(action['views'][0][1], 'tree')
