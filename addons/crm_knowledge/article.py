@@ -422,12 +422,10 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_news(cls, articles, name):
-        news = set()
-        for sub in grouped_slice(articles):
-            news.update(a.id for a in cls.search([
-                        ('id', 'in', [a.id for a in sub]),
-                        ('news', '=', True),
-                        ]))
+        news = {a.id for a in cls.search([
+                    ('id', 'in', [a.id for a in articles]),
+                    ('news', '=', True),
+                    ])}
         return {a.id: a.id in news for a in articles}
 
     @classmethod

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from sql import Literal
 
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 # The boxes of the home in their default order; a box is given to the users
@@ -71,14 +71,14 @@ class User(metaclass=PoolMeta):
         user_group = UserGroup.user_group_all_table()
         group = Group.__table__()
         cursor = Transaction().connection.cursor()
+        cursor.execute(*user_group
+            .join(group, condition=user_group.group == group.id)
+            .select(
+                user_group.user, user_group.group,
+                where=fields.SQL_OPERATORS['in'](
+                    user_group.user, [u.id for u in users])
+                & (group.active == Literal(True))))
         result = defaultdict(set)
-        for sub_ids in grouped_slice([u.id for u in users]):
-            cursor.execute(*user_group
-                .join(group, condition=user_group.group == group.id)
-                .select(
-                    user_group.user, user_group.group,
-                    where=reduce_ids(user_group.user, sub_ids)
-                    & (group.active == Literal(True))))
-            for user_id, group_id in cursor:
-                result[user_id].add(group_id)
+        for user_id, group_id in cursor:
+            result[user_id].add(group_id)
         return result

@@ -252,6 +252,16 @@ class HomeTestCase(unittest.TestCase):
             [boxes[3]])
         self.assertEqual(nobody.dashboard_actions, ())
 
+        # Users created at once, as an import does
+        for user in User.create([{
+                        'login': 'import%s' % i, 'name': 'Import',
+                        'groups': [('add', [ModelData.get_id(g)
+                                    for g in AGENT])],
+                        } for i in range(3)]):
+            self.assertEqual(
+                [a.act_window.id for a in user.dashboard_actions],
+                [boxes[1], boxes[3]])
+
         # A user given CRM groups later gets the boxes then
         User.write([nobody], {'groups': [('add', [
                             ModelData.get_id(g) for g in AGENT])]})
