@@ -52,7 +52,7 @@ def check_now(server, admin, page):
     rpc(server, 'model.crm.competitor.page.check_now', [[page], {}], admin)
 
 
-def test_knowledge_story(server, browser, page, errors):
+def test_knowledge_story(server, browser, page, errors, request):
     admin = session(server, 'admin')
     with WebServer() as web:
         web.set('/pricing', PAGE % {
@@ -76,6 +76,7 @@ def test_knowledge_story(server, browser, page, errors):
     # Logged in again, the user has a notification of the change
     context = browser.new_context(
         viewport={'width': 1366, 'height': 850}, locale='en-US')
+    request.addfinalizer(context.close)
     page = context.new_page()
     page.on('pageerror', lambda error: errors.append(str(error)))
     sao_login(page, server, USER)
@@ -119,10 +120,10 @@ def test_knowledge_story(server, browser, page, errors):
             has=page.locator('.panel-heading', has_text=title))
         box.locator('.treeview tbody tr').first.wait_for()
     page.wait_for_load_state('networkidle')
+    screenshot(page, 'knowledge-home')
     assert boxes.count() == len(BOXES)
     changes = boxes.filter(has=page.locator(
             '.panel-heading', has_text="Unseen Competitor Changes"))
-    assert changes.locator('tbody tr', has_text=name).count() == 1
-    screenshot(page, 'knowledge-home')
-    context.close()
+    # A box draws its rows again when the dashboard reloads: expect waits
+    expect(changes.locator('tbody tr', has_text=name)).to_have_count(1)
     assert errors == []
