@@ -5,10 +5,13 @@
 The demo users got the home boxes of their groups when they were created;
 the administrator, created before the module, gets them here.  Each user
 follows a few article categories, so the news box shows the articles just
-published in them, and the Sales Manager is given an open case at SLA risk
-when the demo cases left none to them: every box of the Sales Manager's
-home shows rows.
+published in them; a user without an activity due gets a call to make
+today, and the Sales Manager an open case at SLA risk when the demo cases
+left none to them: every box of the demo users' homes shows rows (the
+administrator has no employee, so no activity nor case).
 """
+import datetime as dt
+
 MODULE = 'crm_knowledge'
 # login: the article categories followed
 FOLLOWS = {
@@ -17,6 +20,7 @@ FOLLOWS = {
     'sales1': ["Software", "Billing"],
     'sales2': ["Hardware"],
     'agent': ["售后服务", "Software"],
+    'analyst': ["Billing", "Hardware"],
     }
 
 
@@ -37,7 +41,30 @@ def populate(pool, rng, today):
                     'followers': [('add', [users[login].id])],
                     }))
     Category.write(*to_write)
+    _call_today(pool, rng, today, [u for u in users.values() if u.employee])
     _case_at_risk(pool, rng, users['manager'])
+
+
+def _call_today(pool, rng, today, users):
+    "Give the users without an activity due a call to make today"
+    Activity = pool.get('crm.activity')
+    Sale = pool.get('sale.sale')
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    due = {a.employee for a in Activity.search([
+                ('employee', 'in', [u.employee.id for u in users]),
+                ('state', '=', 'planned'),
+                ('planned_date', '<', tomorrow),
+                ])}
+    customers = sorted(
+        {s.party for s in Sale.search([], limit=20)}, key=lambda p: p.id)
+    Activity.create([{
+                'company': u.employee.company.id,
+                'employee': u.employee.id,
+                'type': 'call',
+                'subject': "Call back about the renewal",
+                'party': rng.choice(customers).id,
+                'planned_date': tomorrow - dt.timedelta(hours=8),
+                } for u in users if u.employee not in due])
 
 
 def _case_at_risk(pool, rng, user):
