@@ -277,13 +277,16 @@ class Server:
     production: a request no longer waits for the one interpreter lock of
     trytond's threaded server."""
 
-    def __init__(self, backend, database, port, cron=True, workers=1):
+    def __init__(self, backend, database, port, cron=True, workers=1,
+            env=None):
         self.backend = backend
         self.database = database
         self.port = port
         self.url = f'http://127.0.0.1:{port}/'
         self.cron = cron
         self.workers = workers
+        # More environment, such as TRYTOND_<SECTION>__<OPTION> settings
+        self.env = env or {}
         self.processes = []
 
     def _web_command(self):
@@ -296,7 +299,8 @@ class Server:
 
     def start(self, log=None):
         check_port(self.port)
-        env = self.backend.env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{self.port}')
+        env = self.backend.env(
+            TRYTOND_WEB__LISTEN=f'127.0.0.1:{self.port}', **self.env)
         if self.workers > 1:
             # What trytond.application reads: the pool to load before the
             # fork and the logging

@@ -48,7 +48,10 @@ def populate(pool, rng, today):
     from trytond.modules.crm_knowledge.tests.webserver import WebServer
 
     User = pool.get('res.user')
-    followers = User.search([('login', 'in', ['admin', 'sales1', 'manager'])])
+    # Every CRM user follows them: the home of each shows their changes
+    followers = User.search([('login', 'in', [
+                    'admin', 'manager', 'sales1', 'sales2', 'agent',
+                    'analyst'])])
     if not config.has_section(SECTION):
         config.add_section(SECTION)
     allowed = config.get(SECTION, 'allowed_hosts')

@@ -12,7 +12,8 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields, tree)
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
+    tree)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.rpc import RPC
@@ -45,6 +46,9 @@ DROPPED_TAGS = frozenset("""
 script style iframe frame frameset object embed applet noscript template
 svg math form input button select textarea link meta base title head
 """.split())
+# How long a published article is news for the followers of its category
+# (told in the help of Article.news)
+NEWS_DAYS = 14
 _INVISIBLE = re.compile(r'[\x00-\x20\x7f-\xa0\u200b-\u200f\ufeff]+')
 
 
@@ -97,11 +101,82 @@ class Category(tree(separator=' / '), ModelSQL, ModelView):
         'crm.knowledge.category', "Parent", ondelete='CASCADE')
     children = fields.One2Many(
         'crm.knowledge.category', 'parent', "Children")
+    followers = fields.Many2Many(
+        'crm.knowledge.category-res.user', 'category', 'user', "Followers",
+        help="The users whose home shows the new articles of the category "
+        "and of its subcategories.")
+    followed = fields.Function(
+        fields.Boolean("Followed"), 'get_followed',
+        searcher='search_followed')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('name', 'ASC'))
+        cls._buttons.update({
+                'follow': {
+                    'invisible': Eval('followed', False),
+                    'depends': ['followed'],
+                    },
+                'unfollow': {
+                    'invisible': ~Eval('followed', False),
+                    'depends': ['followed'],
+                    },
+                })
+
+    @classmethod
+    def get_followed(cls, categories, name):
+        followed = {c.id for c in cls.search([
+                    ('id', 'in', [c.id for c in categories]),
+                    ('followed', '=', True),
+                    ])}
+        return {c.id: c.id in followed for c in categories}
+
+    @classmethod
+    def search_followed(cls, name, clause):
+        _, operator, value = clause
+        user = Transaction().user
+        if (operator == '=') == bool(value):
+            return [('followers', '=', user)]
+        return [('followers', '!=', user)]
+
+    @classmethod
+    @ModelView.button
+    def follow(cls, categories):
+        user = Transaction().user
+        # Readers follow the categories they may not edit
+        with without_check_access():
+            cls.write(list(categories), {'followers': [('add', [user])]})
+
+    @classmethod
+    @ModelView.button
+    def unfollow(cls, categories):
+        user = Transaction().user
+        with without_check_access():
+            cls.write(
+                list(categories), {'followers': [('remove', [user])]})
+
+
+class CategoryFollower(ModelSQL):
+    __name__ = 'crm.knowledge.category-res.user'
+    __string__ = "Article Category - Follower"
+
+    category = fields.Many2One(
+        'crm.knowledge.category', "Category", required=True,
+        ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('category_user_unique', Unique(t, t.category, t.user),
+                'crm_knowledge.msg_category_follower_unique'),
+            ]
+        cls._sql_indexes.add(
+            Index(t, (t.user, Index.Range()), (t.category, Index.Range())))
 
 
 class Tag(DeactivableMixin, ModelSQL, ModelView):
@@ -199,6 +274,12 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
     article_count = fields.Function(
         fields.Integer("Articles", help="1 per article, summed by graphs."),
         'get_article_count')
+    news = fields.Function(
+        fields.Boolean(
+            "News",
+            help="Published, new or updated, in the last 14 days in a "
+            "category the user follows or in one of its subcategories."),
+        'get_news', searcher='search_news')
 
     @classmethod
     def __setup__(cls):
@@ -276,7 +357,11 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        return [('title',) + tuple(clause[1:])]
+        domain = ('title',) + tuple(clause[1:])
+        if clause[1] == 'ilike':
+            # The free text of the client's search bar finds the body too
+            return ['OR', domain, ('text',) + tuple(clause[1:])]
+        return [domain]
 
     @classmethod
     def get_votes(cls, articles, names):
@@ -334,6 +419,30 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
 
     def get_article_count(self, name):
         return 1
+
+    @classmethod
+    def get_news(cls, articles, name):
+        news = {a.id for a in cls.search([
+                    ('id', 'in', [a.id for a in articles]),
+                    ('news', '=', True),
+                    ])}
+        return {a.id: a.id in news for a in articles}
+
+    @classmethod
+    def search_news(cls, name, clause):
+        pool = Pool()
+        Category = pool.get('crm.knowledge.category')
+        _, operator, value = clause
+        followed = Category.search([('followed', '=', True)])
+        domain = [
+            ('state', '=', 'published'),
+            ('published_at', '>=',
+                dt.datetime.now() - dt.timedelta(days=NEWS_DAYS)),
+            ('category', 'child_of', [c.id for c in followed], 'parent'),
+            ]
+        if (operator == '=') == bool(value):
+            return domain
+        return [('id', 'not in', cls.search(domain, query=True))]
 
     @classmethod
     def _full_text_rows(cls, articles):

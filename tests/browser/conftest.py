@@ -23,7 +23,12 @@ def server():
     password = ensure_database(
         backend, DATABASE, scale=0.1, quiet=True, fresh_demo=True)
     log = open(ROOT / 'var' / 'log' / 'browser-server.log', 'w')
-    with Server(backend, DATABASE, free_port(), cron=False) as running:
+    # The competitor pages of the tests are served on 127.0.0.1; trytond
+    # reads the environment before its configuration file, which has no
+    # [crm_knowledge] section
+    env = {'TRYTOND_CRM_KNOWLEDGE__ALLOWED_HOSTS': '127.0.0.1'}
+    with Server(backend, DATABASE, free_port(), cron=False,
+            env=env) as running:
         running.password = password
         yield running
     log.close()

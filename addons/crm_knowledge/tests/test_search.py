@@ -109,6 +109,21 @@ class SearchTestCase(unittest.TestCase):
         self.assertEqual(self.ids("serial"), [])
 
     @with_transaction()
+    def test_search_bar_free_text(self):
+        "The free text of the search bar finds a phrase of the body"
+        pool = Pool()
+        Article = pool.get('crm.knowledge.article')
+        article = create_article("退款流程", "<p>检验合格后五个工作日内退款</p>")
+        create_article("Refund", "<p>within five days</p>")
+        for text in ["检验合格", "退款流程"]:
+            with self.subTest(text=text):
+                self.assertEqual(Article.search(
+                        [('rec_name', 'ilike', '%' + text + '%')]),
+                    [article])
+        self.assertEqual(
+            len(Article.search([('rec_name', 'not ilike', '%退款流程%')])), 1)
+
+    @with_transaction()
     def test_reader_sees_published_only(self):
         "A reader's search never returns an unpublished article"
         pool = Pool()
