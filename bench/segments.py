@@ -150,7 +150,8 @@ def populate(scale, today):
         receivable = party.account_receivable_used
         journal, = Journal.search([('type', '=', 'revenue')], limit=1)
         invoice = Invoice(
-            type='out', journal=journal, party=party, invoice_address=party.addresses[0],
+            type='out', journal=journal, party=party,
+            invoice_address=party.addresses[0],
             account=receivable, invoice_date=today,
             lines=[{'account': revenue.id, 'quantity': 1,
                     'unit_price': 10, 'description': "Line"}])

@@ -60,7 +60,8 @@ def main():
         for kind in ['cold', 'warm']:
             figures[kind] = timed_run(clone, options.port, extra)
             print(f"{kind:>4} start: {figures[kind]:7.1f} s   target "
-                f"{TARGETS[kind]} s   ratio {figures[kind] / TARGETS[kind]:.2f}",
+                f"{TARGETS[kind]} s   "
+                f"ratio {figures[kind] / TARGETS[kind]:.2f}",
                 flush=True)
     finally:
         subprocess.run([str(clone / '.venv' / 'bin' / 'python'), '-m',

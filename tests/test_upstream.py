@@ -57,4 +57,3 @@ def load_tests(loader, tests, pattern):
             tearDown=doctest_teardown, encoding='utf-8',
             checker=OutputChecker(), optionflags=optionflags))
     return tests
-

@@ -148,8 +148,8 @@ class Backend:
             (self.db_path() / f'{database}.sqlite').touch()
 
     def drop_test_databases(self):
-        for (name,) in self._pg_query(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'test_%%'"):
+        for (name,) in self._pg_query("SELECT datname FROM pg_database "
+                "WHERE datname LIKE 'test_%%'"):
             self._pg_execute(f'DROP DATABASE IF EXISTS "{name}"')
 
     def _connect(self):

@@ -70,7 +70,8 @@ def populate(pool, rng, today):
                 'party': party.id if party else None,
                 'description': "Web enquiry %s" % (i + 1),
                 'amount': Decimal(rng.choice([800, 3000, 12000, 45000])),
-                'marketing_source': rng.choice(sources).id if sources else None,
+                'marketing_source': (
+                    rng.choice(sources).id if sources else None),
                 'start_date': today,
                 })
     Opportunity.create(new)

@@ -119,7 +119,8 @@ def _initdb():
     if result.returncode:
         shutil.rmtree(DATA_DIR, ignore_errors=True)
         raise SetupError(
-            "initdb failed: " + (result.stderr.strip().splitlines() or [''])[-1],
+            "initdb failed: "
+            + (result.stderr.strip().splitlines() or [''])[-1],
             f"see {PG_DIR}; remove it to start afresh")
 
 
@@ -134,7 +135,8 @@ def _port():
 
 
 def running():
-    return _pg('pg_ctl', 'status', '-D', str(DATA_DIR), cwd='/').returncode == 0
+    status = _pg('pg_ctl', 'status', '-D', str(DATA_DIR), cwd='/')
+    return status.returncode == 0
 
 
 def start():

@@ -10,6 +10,7 @@ from sql import Literal
 from sql.aggregate import Count, Max
 from sql.conditionals import Case
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
@@ -370,7 +371,8 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
         vote = Vote.__table__()
         cursor = Transaction().connection.cursor()
         result = {n: {a.id: 0 for a in articles} for n in names}
-        for sub_ids in grouped_slice([a.id for a in articles]):
+        for sub_ids in grouped_slice(
+                [a.id for a in articles], backend.MAX_QUERY_PARAMS):
             cursor.execute(*vote.select(
                     vote.article,
                     Count(Case((vote.helpful, Literal(1)))),
@@ -406,7 +408,8 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
         answer = Answer.__table__()
         cursor = Transaction().connection.cursor()
         result = {a.id: 0 for a in articles}
-        for sub_ids in grouped_slice([a.id for a in articles]):
+        for sub_ids in grouped_slice(
+                [a.id for a in articles], backend.MAX_QUERY_PARAMS):
             cursor.execute(*answer.select(
                     answer.article, Count(answer.id),
                     where=reduce_ids(answer.article, sub_ids),
@@ -550,7 +553,8 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         readable = cls.search([('id', 'in', [a.id for a in articles])])
-        for sub_ids in grouped_slice([a.id for a in readable]):
+        for sub_ids in grouped_slice(
+                [a.id for a in readable], backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.update(
                     [table.view_count], [table.view_count + 1],
                     where=reduce_ids(table.id, sub_ids)))
@@ -625,7 +629,8 @@ class Version(ModelSQL, ModelView):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         result = {}
-        for sub_ids in grouped_slice([a.id for a in articles]):
+        for sub_ids in grouped_slice(
+                [a.id for a in articles], backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(
                     table.article, Max(table.number),
                     where=reduce_ids(table.article, sub_ids),

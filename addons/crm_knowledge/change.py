@@ -12,6 +12,7 @@ from sql import Literal
 from sql.aggregate import Count, Min
 
 from trytond import config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -113,7 +114,7 @@ class Change(ModelSQL, ModelView):
         Seen = Pool().get('crm.competitor.change.seen')
         user = Transaction().user
         seen = set()
-        for sub in grouped_slice(changes):
+        for sub in grouped_slice(changes, backend.MAX_QUERY_PARAMS):
             seen.update(s.change.id for s in Seen.search([
                         ('change', 'in', [c.id for c in sub]),
                         ('user', '=', user),

@@ -3,6 +3,7 @@
 "Competitors: parties whose web sites the team watches"
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
@@ -58,7 +59,7 @@ class Competitor(DeactivableMixin, ModelSQL, ModelView):
         change = Pool().get('crm.competitor.change').__table__()
         cursor = Transaction().connection.cursor()
         counts = {c.id: 0 for c in competitors}
-        for sub_ids in grouped_slice(list(counts)):
+        for sub_ids in grouped_slice(list(counts), backend.MAX_QUERY_PARAMS):
             cursor.execute(*change.select(
                     change.competitor, Count(change.id),
                     where=reduce_ids(change.competitor, sub_ids),

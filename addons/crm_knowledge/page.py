@@ -10,6 +10,7 @@ import datetime
 from collections import defaultdict
 
 from trytond import config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields)
@@ -207,7 +208,7 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def check_duplicates(cls, pages):
-        for sub_pages in grouped_slice(pages):
+        for sub_pages in grouped_slice(pages, backend.MAX_QUERY_PARAMS):
             sub_pages = [p for p in sub_pages if p.active]
             if not sub_pages:
                 continue

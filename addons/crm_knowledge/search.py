@@ -365,7 +365,7 @@ class FullTextMixin:
     @classmethod
     def reindex(cls, records):
         "Index the records again"
-        for sub_records in grouped_slice(records):
+        for sub_records in grouped_slice(records, backend.MAX_QUERY_PARAMS):
             cls.full_text_index().update(
                 cls._full_text_rows(cls.browse(sub_records)))
 

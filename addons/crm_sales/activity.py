@@ -288,4 +288,3 @@ class Opportunity(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('crm_activities')
         return super().copy(opportunities, default=default)
-

@@ -64,7 +64,6 @@ class Configuration(
         return 'nominatim.openstreetmap.org'
 
 
-
 class ConfigurationSalespersonScope(ModelSQL, CompanyValueMixin):
     __name__ = 'crm.configuration.salesperson_scope'
     __string__ = "CRM Configuration Salesperson Scope"

@@ -203,4 +203,3 @@ class Party(metaclass=PoolMeta):
                 for party, count in cursor:
                     values[party] = count
         return result
-

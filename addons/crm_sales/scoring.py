@@ -29,7 +29,6 @@ from trytond.model import (
     sequence_ordered)
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
@@ -297,8 +296,8 @@ class ScoringModel(ModelSQL, ModelView):
                     opportunity.state, Count(opportunity.id),
                     where=closed, group_by=[opportunity.state]))
             totals = dict(cursor)
-            model.won = won = totals.get('won', 0)
-            model.lost = lost = totals.get('lost', 0)
+            model.won = totals.get('won', 0)
+            model.lost = totals.get('lost', 0)
             model.trained = datetime.datetime.now()
             for name, from_, value in cls._features(opportunity):
                 sub = from_.select(

@@ -1,6 +1,6 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from sql import Literal, Union
+from sql import Literal, Null, Union
 
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields)
@@ -72,7 +72,7 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
         member = Member.__table__()
         return Union(
             team.select(team.leader.as_('employee'),
-                where=team.id.in_(team_query) & (team.leader != None)),
+                where=team.id.in_(team_query) & (team.leader != Null)),
             member.select(member.employee.as_('employee'),
                 where=member.team.in_(team_query)))
 

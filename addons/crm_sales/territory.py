@@ -180,10 +180,11 @@ class Territory(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
         address = Address.__table__()
         postal_code = PostalCode.__table__()
         code = Upper(address.postal_code)
+        same_length = (CharLength(address.postal_code)
+            == CharLength(postal_code.range_low))
         queries.append(address.join(postal_code,
                 condition=(code.like(postal_code.like_pattern)
-                    | ((CharLength(address.postal_code)
-                            == CharLength(postal_code.range_low))
+                    | (same_length
                         & (code >= postal_code.range_low)
                         & (code <= postal_code.range_high)))
                 ).join(territory,

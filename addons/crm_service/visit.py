@@ -4,6 +4,7 @@ import datetime
 
 from sql import Null
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -301,7 +302,8 @@ class Visit(Workflow, ModelSQL, ModelView):
         "Refuse to book a technician on two visits at the same time"
         cursor = Transaction().connection.cursor()
         visit, other = cls.__table__(), cls.__table__()
-        for sub_ids in grouped_slice([v.id for v in visits]):
+        for sub_ids in grouped_slice(
+                [v.id for v in visits], backend.MAX_QUERY_PARAMS):
             query = visit.join(other, condition=(
                     (other.technician == visit.technician)
                     & (other.id != visit.id)

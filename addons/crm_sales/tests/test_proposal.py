@@ -402,4 +402,3 @@ class ProposalTestCase(unittest.TestCase):
             ['crm_sales.group_crm_sales_manager'])
         with as_user(eve):
             self.assertEqual(Proposal.search([]), [])
-
