@@ -3,6 +3,7 @@
 import datetime
 from itertools import groupby
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import RecursionError
@@ -49,11 +50,34 @@ class Category(ModelSQL, ModelView):
         'crm.service.case.category', "Parent", ondelete='RESTRICT')
     children = fields.One2Many(
         'crm.service.case.category', 'parent', "Children")
+    _parents = Cache('crm.service.case.category.parents', context=False)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('name', 'ASC'))
+
+    @classmethod
+    def ancestor_ids(cls, category_id):
+        """Return the ids of the category and its ancestors, the nearest
+        first (none for None), from the parents of every category kept in
+        a cache cleared when a category changes"""
+        parents = cls._parents.get('all')
+        if parents is None:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.id, table.parent))
+            parents = cls._parents.set('all', dict(cursor))
+        chain, current = [], category_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        return chain
+
+    @classmethod
+    def on_modification(cls, mode, categories, field_names=None):
+        super().on_modification(mode, categories, field_names=field_names)
+        cls._parents.clear()
 
     def get_rec_name(self, name):
         if self.parent:

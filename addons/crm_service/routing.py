@@ -227,18 +227,9 @@ class _Router:
     def _load_categories(self):
         pool = Pool()
         Category = pool.get('crm.service.case.category')
-        category = Category.__table__()
-        self.cursor.execute(*category.select(category.id, category.parent))
-        parents = dict(self.cursor)
-        self.ancestors = {}
-        for category_id in {
-                c['category'] for c in self.cases.values()
-                if c['category']}:
-            chain, current = [], category_id
-            while current is not None and current not in chain:
-                chain.append(current)
-                current = parents.get(current)
-            self.ancestors[category_id] = chain
+        self.ancestors = {
+            c['category']: Category.ancestor_ids(c['category'])
+            for c in self.cases.values() if c['category']}
 
     def _load_candidates(self):
         "The employee ids by team and by company (for cases without team)"

@@ -11,6 +11,7 @@ is paused: the working time of the pause is added to the resolution
 deadline when the case comes back to work.
 """
 import datetime
+from collections import namedtuple
 
 from sql import Column, Null
 from sql.aggregate import Count, Min, Sum
@@ -18,6 +19,7 @@ from sql.conditionals import Case as SqlCase
 from sql.functions import CurrentTimestamp, DateTrunc
 
 from trytond import backend
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields, sequence_ordered)
@@ -55,6 +57,12 @@ DEADLINES = ['response_deadline', 'response_risk_at', 'resolution_deadline',
 SLA_FIELDS = set(DEADLINES) | {
     'sla_line', 'sla_paused', 'response_sla', 'resolution_sla', 'sla_status',
     'sla_breached_at'}
+
+
+# A line of a policy as the SLA clocks use it, ids for the relations
+Target = namedtuple('Target', [
+        'line', 'priority', 'tier', 'category', 'sequence', 'calendar',
+        'risk_share', 'response', 'resolution'])
 
 
 def clock():
@@ -108,6 +116,7 @@ class Policy(DeactivableMixin, ModelSQL, ModelView):
         "risk (0.8 for 80%).")
     lines = fields.One2Many(
         'crm.service.sla.policy.line', 'policy', "Targets")
+    _targets = Cache('crm.service.sla.policy.targets', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -133,34 +142,62 @@ class Policy(DeactivableMixin, ModelSQL, ModelView):
             if field_names is None or 'calendar' in field_names:
                 policy.calendar.check_working_time()
 
+    @property
+    def targets(self):
+        """The calendar id, the at-risk share and the lines of the policy
+        as Targets, kept in a cache cleared when a policy or line changes:
+        every new case reads them."""
+        cached = self._targets.get(self.id)
+        if cached is None:
+            cached = self._targets.set(self.id, tuple(
+                    (line.id, line.priority, line.customer_tier,
+                        line.category.id if line.category else None,
+                        line.sequence, self.calendar.id, self.risk_share,
+                        line.response_target, line.resolution_target)
+                    for line in self.lines))
+        return [Target(*t) for t in cached]
+
+    @classmethod
+    def on_modification(cls, mode, policies, field_names=None):
+        super().on_modification(mode, policies, field_names=field_names)
+        cls._targets.clear()
+
     def match(self, priority, tier, category):
-        """Return the line of the policy that applies or None.
+        """Return the line of the policy that applies or None (see
+        match_target)"""
+        pool = Pool()
+        Line = pool.get('crm.service.sla.policy.line')
+        target = self.match_target(
+            priority, tier, category.id if category else None)
+        return Line(target.line) if target else None
+
+    def match_target(self, priority, tier, category_id):
+        """Return the Target of the policy that applies or None.
 
         A line applies when its priority is the case's, its customer tier is
         empty or the case's, its category is empty or the case's category or
         one of its ancestors.  The most specific line wins: a line with a
         category (the nearest category first) before a line with a tier only,
         before a line for any case; then the line sequence decides."""
-        ancestors = []
-        while category:
-            ancestors.append(category)
-            category = category.parent
+        pool = Pool()
+        Category = pool.get('crm.service.case.category')
+        ancestors = Category.ancestor_ids(category_id)
         candidates = []
-        for line in self.lines:
-            if line.priority != priority:
+        for target in self.targets:
+            if target.priority != priority:
                 continue
-            if line.customer_tier and line.customer_tier != tier:
+            if target.tier and target.tier != tier:
                 continue
-            if line.category:
-                if line.category not in ancestors:
+            if target.category:
+                if target.category not in ancestors:
                     continue
-                distance = ancestors.index(line.category)
+                distance = ancestors.index(target.category)
             else:
                 distance = len(ancestors)
             candidates.append(((
-                        not line.category, distance,
-                        not line.customer_tier,
-                        line.sequence is None, line.sequence or 0), line))
+                        not target.category, distance, not target.tier,
+                        target.sequence is None, target.sequence or 0),
+                    target))
         if candidates:
             return min(candidates, key=lambda c: c[0])[1]
 
@@ -192,6 +229,20 @@ class PolicyLine(sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def default_priority(cls):
         return 'normal'
+
+    @classmethod
+    def on_modification(cls, mode, lines, field_names=None):
+        pool = Pool()
+        Policy = pool.get('crm.service.sla.policy')
+        super().on_modification(mode, lines, field_names=field_names)
+        Policy._targets.clear()
+
+    @property
+    def target(self):
+        "The Target of the line"
+        for target in self.policy.targets:
+            if target.line == self.id:
+                return target
 
     def get_rec_name(self, name):
         parts = [self.policy.rec_name,
@@ -353,42 +404,47 @@ class Case(metaclass=PoolMeta):
             if case.company not in policies:
                 policies[case.company] = case.sla_policy()
             policy = policies[case.company]
-            line = policy.match(
+            target = policy.match_target(
                 case.priority, case.customer_tier,
-                case.category) if policy else None
-            values = case._sla_deadlines(line, schedules)
+                case.category.id if case.category else None,
+                ) if policy else None
+            values = case._sla_deadlines(target, schedules)
             values.update(case._sla_evaluation(now, values))
-            values['sla_line'] = line.id if line else None
+            values['sla_line'] = target.line if target else None
             to_write.extend([[case], values])
         if to_write:
             cls._store_sla(*to_write)
 
-    def _sla_deadlines(self, line, schedules):
-        if not line:
+    def _sla_deadlines(self, target, schedules):
+        "Return the deadlines of the Target for the case"
+        if not target:
             return dict.fromkeys(DEADLINES)
-        schedule = self._sla_schedule(line.policy.calendar, schedules)
+        schedule = self._sla_schedule(target.calendar, schedules)
         start = self.sla_start or self.create_date
-        share = line.policy.risk_share
+        share = target.risk_share
         paused = self.sla_paused or datetime.timedelta()
 
         def add(duration):
             return calendar_.add_working_time(schedule, start, duration)
         return {
-            'response_deadline': add(line.response_target),
-            'response_risk_at': add(line.response_target * share),
-            'resolution_deadline': add(line.resolution_target + paused),
-            'resolution_risk_at': add(
-                line.resolution_target * share + paused),
+            'response_deadline': add(target.response),
+            'response_risk_at': add(target.response * share),
+            'resolution_deadline': add(target.resolution + paused),
+            'resolution_risk_at': add(target.resolution * share + paused),
             }
 
     @staticmethod
-    def _sla_schedule(calendar, schedules):
-        if calendar.id not in schedules:
+    def _sla_schedule(calendar_id, schedules):
+        "Return the Schedule of the calendar id, raise without working time"
+        pool = Pool()
+        Calendar = pool.get('crm.service.calendar')
+        if calendar_id not in schedules:
+            calendar = Calendar(calendar_id)
             schedule = calendar.schedule
             if not any(schedule.hours.values()):
                 calendar.check_working_time()
-            schedules[calendar.id] = schedule
-        return schedules[calendar.id]
+            schedules[calendar_id] = schedule
+        return schedules[calendar_id]
 
     def _sla_evaluation(self, now, deadlines=None):
         """Return the results, status and breach of the SLA at now, for the
@@ -465,7 +521,7 @@ class Case(metaclass=PoolMeta):
             if not case.sla_line or not since:
                 continue
             schedule = cls._sla_schedule(
-                case.sla_line.policy.calendar, schedules)
+                case.sla_line.target.calendar, schedules)
             pauses[case] = (case.sla_paused or datetime.timedelta()) + (
                 calendar_.working_time_between(schedule, since, now))
         return pauses
@@ -509,7 +565,8 @@ class Case(metaclass=PoolMeta):
         to_write = []
         for case, paused in pauses.items():
             case.sla_paused = paused
-            values = case._sla_deadlines(case.sla_line, schedules)
+            values = case._sla_deadlines(
+                case.sla_line.target if case.sla_line else None, schedules)
             values['sla_paused'] = paused
             to_write.extend([[case], values])
         if to_write:

@@ -109,14 +109,28 @@ class SLATestCase(unittest.TestCase):
 
     @with_company
     def test_deadlines_follow_calendar_changes(self):
-        "The schedule kept for the deadlines follows the calendar's changes"
+        "The targets and schedule kept for the deadlines follow changes"
         pool = Pool()
         Hours = pool.get('crm.service.calendar.hours')
         Holiday = pool.get('crm.service.calendar.holiday')
+        Line = pool.get('crm.service.sla.policy.line')
+        Category = pool.get('crm.service.case.category')
         policy = create_policy(self.company, [('normal', None, None, 2, 8)])
         calendar = policy.calendar
+        parent, child = Category.create([{'name': "Parent"}, {'name': "C"}])
         with frozen_clock(at(0, 10)):
             self.assertEqual(create_case().response_deadline, at(0, 12))
+            Line.create([{'policy': policy.id, 'priority': 'normal',
+                        'category': parent.id, 'response_target': H,
+                        'resolution_target': 4 * H}])
+            case = create_case(category=child.id)
+            self.assertEqual(case.response_deadline, at(0, 12))
+            Category.write([child], {'parent': parent.id})
+            case = create_case(category=child.id)
+            self.assertEqual(case.response_deadline, at(0, 11))
+            Line.write(list(policy.lines), {'response_target': 3 * H})
+            self.assertEqual(create_case().response_deadline, at(0, 13))
+            Line.write(list(policy.lines), {'response_target': 2 * H})
             Hours.write(list(calendar.hours), {'from_time': dt.time(11)})
             self.assertEqual(create_case().response_deadline, at(0, 13))
             Holiday.create([{'calendar': calendar.id, 'date': MONDAY}])
