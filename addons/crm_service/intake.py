@@ -264,11 +264,9 @@ class Case(metaclass=PoolMeta):
 
         One query finds either: the open case first (the latest), else the
         latest resolved."""
-        pool = Pool()
-        Configuration = pool.get('crm.service.configuration')
         case = cls.__table__()
         cursor = Transaction().connection.cursor()
-        days = Configuration(1).intake_reopen_days
+        days = cls._intake_reopen_days()
         since = datetime.datetime.now() - datetime.timedelta(days=days)
         is_open = case.state.in_(OPEN_STATES)
         category = (case.category == Null if category_id is None
@@ -293,12 +291,28 @@ class Case(metaclass=PoolMeta):
         cls.reopen([cls(case_id)])
         return cls(case_id), 'reopened'
 
+    @classmethod
+    def _intake_reopen_days(cls):
+        "Return the configured days of reopening, read in one query"
+        pool = Pool()
+        Configuration = pool.get('crm.service.configuration')
+        configuration = Configuration.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*configuration.select(
+                configuration.intake_reopen_days, limit=1))
+        row = cursor.fetchone()
+        if row and row[0] is not None:
+            return row[0]
+        return Configuration.default_intake_reopen_days()
+
     def screen_pop(self, outcome):
         """Return what the agent's screen shows when the call is answered
 
         The case with its agent, team, customer and value segment, the
         customer's phone and e-mail and open cases come from one query
         each, beyond the record rules like the intake."""
+        pool = Pool()
+        Category = pool.get('crm.service.case.category')
         case = self._screen_pop_case()
         customer, open_cases = None, []
         if case['party']:
@@ -319,8 +333,8 @@ class Case(metaclass=PoolMeta):
                 'number': case['number'],
                 'state': case['state'],
                 'subject': case['subject'],
-                'category': (
-                    self.category.rec_name if case['category'] else None),
+                'category': (Category(case['category']).rec_name
+                    if case['category'] else None),
                 'priority': case['priority'],
                 'caller_number': case['caller_number'],
                 'ivr_choice': case['ivr_choice'],
