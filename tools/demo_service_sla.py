@@ -3,7 +3,8 @@
 """Demo SLA of crm_service.
 
 A "Standard" calendar (Monday-Friday 09:00-12:00 and 13:00-18:00 in
-Shanghai, with the Chinese public holidays of the demo year) and an
+Shanghai, with the Chinese public holidays and the weekend days worked in
+exchange of the demo year and the year before) and an
 "Extended" one (every day 08:00-20:00); the default "Standard" policy with
 a target per priority and customer tier; two escalation levels.  The demo
 cases of demo_service get their opening time and their SLA clocks, so some
@@ -15,9 +16,9 @@ import datetime as dt
 from trytond.transaction import Transaction
 
 MODULE = 'crm_service'
-# The days off of the State Council's notices; other years fall back to the
-# holidays on fixed dates.  The weekend days worked in exchange are not
-# modelled: the calendar knows working hours and holidays only.
+# The days off of the State Council's notices and the weekend days worked in
+# exchange (with the hours of a Monday); other years fall back to the
+# holidays on fixed dates.
 HOLIDAYS = {
     2025: [
         ("New Year's Day", '01-01', 1),
@@ -36,6 +37,10 @@ HOLIDAYS = {
         ("Mid-Autumn Festival", '09-25', 3),
         ("National Day", '10-01', 7),
         ],
+    }
+WORKDAYS = {
+    2025: ['01-26', '02-08', '04-27', '09-28', '10-11'],
+    2026: ['01-04', '02-14', '02-28', '05-09', '09-20', '10-10'],
     }
 FIXED_HOLIDAYS = [
     ("New Year's Day", '01-01', 1),
@@ -83,6 +88,12 @@ def populate(pool, rng, today):
                                 (dt.time(13), dt.time(18))]])],
                 'holidays': [('create', _holidays(today.year)
                             + _holidays(today.year - 1))],
+                'workdays': [('create', [{
+                                'date': dt.date.fromisoformat(f'{y}-{d}'),
+                                'weekday': '0',
+                                'name': "Worked in exchange"}
+                            for y in [today.year - 1, today.year]
+                            for d in WORKDAYS.get(y, [])])],
                 }, {
                 'name': "Extended",
                 'timezone': 'Asia/Shanghai',

@@ -10,11 +10,13 @@ change lasts the real time that elapses in it.
 """
 import datetime as dt
 from collections import namedtuple
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from trytond.cache import Cache
 from trytond.i18n import gettext
-from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.company.company import TIMEZONES
 from trytond.pool import Pool
 
@@ -34,11 +36,15 @@ WEEKDAYS = [
 # row has no working time to give: stop instead of searching for ever
 MAX_IDLE_DAYS = 3 * 366
 
-Schedule = namedtuple('Schedule', ['timezone', 'hours', 'holidays', 'yearly'])
+Schedule = namedtuple('Schedule',
+    ['timezone', 'hours', 'holidays', 'yearly', 'workdays'],
+    defaults=[MappingProxyType({})])
 Schedule.__doc__ = """The working time of a calendar as plain values.
 
 timezone: a tzinfo; hours: {weekday (0 = Monday): [(from, to) times]};
-holidays: a set of dates; yearly: a set of (month, day) recurring each year.
+holidays: a set of dates; yearly: a set of (month, day) recurring each year;
+workdays: {date: weekday} the days off worked with the hours of the weekday
+(the weekend days worked in exchange for a holiday).
 """
 
 
@@ -50,7 +56,8 @@ def _intervals(schedule, day):
     "Yield the working intervals of the local day as aware UTC datetimes"
     if day in schedule.holidays or (day.month, day.day) in schedule.yearly:
         return
-    for start, end in schedule.hours.get(day.weekday(), []):
+    weekday = schedule.workdays.get(day, day.weekday())
+    for start, end in schedule.hours.get(weekday, []):
         yield (
             dt.datetime.combine(day, start, schedule.timezone).astimezone(UTC),
             dt.datetime.combine(day, end, schedule.timezone).astimezone(UTC))
@@ -118,6 +125,15 @@ def working_time_between(schedule, start, end):
     return total
 
 
+def _check_holiday_workday(calendar, date):
+    "Raise when the date of the calendar is a holiday and a working day off"
+    if (any(h.date == date and not h.recurring for h in calendar.holidays)
+            and any(w.date == date for w in calendar.workdays)):
+        raise CalendarHoursError(gettext(
+                'crm_service.msg_calendar_holiday_workday',
+                date=date, calendar=calendar.rec_name))
+
+
 class Calendar(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'crm.service.calendar'
     __string__ = "Working-Time Calendar"
@@ -130,6 +146,10 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
         'crm.service.calendar.hours', 'calendar', "Working Hours")
     holidays = fields.One2Many(
         'crm.service.calendar.holiday', 'calendar', "Holidays")
+    workdays = fields.One2Many(
+        'crm.service.calendar.workday', 'calendar', "Working Days Off",
+        help="The days off worked, such as the weekend days worked in "
+        "exchange for a public holiday.")
     _schedules = Cache('crm.service.calendar.schedule', context=False)
 
     @classmethod
@@ -162,10 +182,12 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
             cached = self._schedules.set(self.id, (
                     self.timezone,
                     tuple((d, tuple(sorted(i))) for d, i in hours.items()),
-                    tuple(holidays), tuple(yearly)))
-        timezone, hours, holidays, yearly = cached
+                    tuple(holidays), tuple(yearly),
+                    tuple((w.date, int(w.weekday)) for w in self.workdays)))
+        timezone, hours, holidays, yearly, workdays = cached
         return Schedule(ZoneInfo(timezone),
-            {d: list(i) for d, i in hours}, set(holidays), set(yearly))
+            {d: list(i) for d, i in hours}, set(holidays), set(yearly),
+            dict(workdays))
 
     @classmethod
     def on_modification(cls, mode, calendars, field_names=None):
@@ -291,3 +313,52 @@ class CalendarHoliday(ModelSQL, ModelView):
     @classmethod
     def default_recurring(cls):
         return False
+
+    @classmethod
+    def validate_fields(cls, holidays, field_names):
+        super().validate_fields(holidays, field_names)
+        for holiday in holidays:
+            if not holiday.recurring:
+                _check_holiday_workday(holiday.calendar, holiday.date)
+
+
+class CalendarWorkday(ModelSQL, ModelView):
+    "A day off worked with the hours of a weekday"
+    __name__ = 'crm.service.calendar.workday'
+    __string__ = "Calendar Working Day Off"
+
+    calendar = fields.Many2One(
+        'crm.service.calendar', "Calendar", required=True,
+        ondelete='CASCADE')
+    date = fields.Date("Date", required=True)
+    weekday = fields.Selection(
+        WEEKDAYS, "Hours of", required=True, sort=False,
+        help="The weekday whose working hours apply that day.")
+    name = fields.Char("Name", translate=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('calendar_date_unique', Unique(t, t.calendar, t.date),
+                'crm_service.msg_calendar_workday_unique'),
+            ]
+        cls._order.insert(0, ('date', 'ASC'))
+
+    @classmethod
+    def default_weekday(cls):
+        return '0'
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Calendar = pool.get('crm.service.calendar')
+        super().on_modification(mode, records, field_names=field_names)
+        Calendar._schedules.clear()
+
+    @classmethod
+    def validate_fields(cls, workdays, field_names):
+        super().validate_fields(workdays, field_names)
+        for workday in workdays:
+            _check_holiday_workday(workday.calendar, workday.date)

@@ -20,6 +20,11 @@ NEW_YORK = Schedule(ZoneInfo('America/New_York'), WEEK, set(), set())
 SHANGHAI = Schedule(ZoneInfo('Asia/Shanghai'), {
         d: [(dt.time(9), dt.time(12)), (dt.time(13), dt.time(18))]
         for d in range(5)}, set(), set())
+# The Spring Festival of 2026: 15-23 February off, Saturdays 14 and 28
+# February worked in exchange with the hours of a Monday
+SPRING_FESTIVAL = Schedule(SHANGHAI.timezone, SHANGHAI.hours,
+    {dt.date(2026, 2, 15) + dt.timedelta(days=n) for n in range(9)}, set(),
+    {dt.date(2026, 2, 14): 0, dt.date(2026, 2, 28): 0})
 # Working hours on the Sundays of the daylight saving changes
 NIGHT_SHIFT = Schedule(ZoneInfo('Europe/Berlin'), {
         6: [(dt.time(0), dt.time(6))]}, set(), set())
@@ -71,6 +76,10 @@ DEADLINES = [
         utc(2026, 3, 28, 23), 5 * H, utc(2026, 3, 29, 4)),
     ("within the long night of fall back", NIGHT_SHIFT,
         utc(2026, 10, 24, 22), 7 * H, utc(2026, 10, 25, 5)),
+    ("on a Saturday worked in exchange", SPRING_FESTIVAL,
+        utc(2026, 2, 13, 9), 2 * H, utc(2026, 2, 14, 2)),
+    ("over the festival to the next working day", SPRING_FESTIVAL,
+        utc(2026, 2, 14, 9), 2 * H, utc(2026, 2, 24, 2)),
     ]
 
 # (description, schedule, start in UTC, end in UTC, working time)
@@ -176,6 +185,31 @@ class CalendarTestCase(unittest.TestCase):
                     calendar.add_working_time(start, duration), deadline)
         self.assertEqual(calendar.working_time_between(
                 utc(2026, 1, 12), utc(2026, 1, 19)), 32 * H)
+
+    @with_company
+    def test_workdays(self):
+        "A day off worked takes the hours of its weekday, once a date"
+        pool = Pool()
+        Workday = pool.get('crm.service.calendar.workday')
+        Holiday = pool.get('crm.service.calendar.holiday')
+        calendar = self.create_calendar(
+            [(0, dt.time(9), dt.time(17)), (1, dt.time(9), dt.time(12))])
+        saturday = dt.date(2026, 1, 17)
+        # Friday 16 has no hours: Monday 19 09:00 without the workday
+        self.assertEqual(calendar.add_working_time(
+                utc(2026, 1, 16, 12), H), utc(2026, 1, 19, 9))
+        Workday.create([{
+                    'calendar': calendar.id, 'date': saturday,
+                    'weekday': '1', 'name': "Exchange"}])
+        self.assertEqual(calendar.add_working_time(
+                utc(2026, 1, 16, 12), 4 * H), utc(2026, 1, 19, 9))
+        self.assertEqual(calendar.working_time_between(
+                utc(2026, 1, 17), utc(2026, 1, 18)), 3 * H)
+        with self.assertRaisesRegex(ValidationError, "both a holiday"):
+            Holiday.create([{'calendar': calendar.id, 'date': saturday}])
+        # The last: a refused SQL constraint ends the transaction
+        with self.assertRaisesRegex(ValidationError, "one working day off"):
+            Workday.create([{'calendar': calendar.id, 'date': saturday}])
 
     @with_company
     def test_no_working_hours(self):
