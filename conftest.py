@@ -66,6 +66,12 @@ class SuiteItem(pytest.Item):
         self.test = test
 
     def runtest(self):
+        from trytond import backend
+        from trytond.tests.test_tryton import drop_db
+        if backend.name == 'postgresql':
+            # A scenario restores its database from a cached dump, which
+            # creates it: the one the unit tests before it left must go
+            drop_db()
         result = unittest.TestResult()
         self.test.run(result)
         problems = result.failures + result.errors

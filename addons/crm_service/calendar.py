@@ -219,7 +219,19 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
         return self._compute(working_time_between, start, end)
 
 
-class CalendarHours(ModelSQL, ModelView):
+class _SchedulePart:
+    "A part of the schedule of a calendar: its change clears the schedules"
+    __slots__ = ()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Calendar = pool.get('crm.service.calendar')
+        super().on_modification(mode, records, field_names=field_names)
+        Calendar._schedules.clear()
+
+
+class CalendarHours(_SchedulePart, ModelSQL, ModelView):
     __name__ = 'crm.service.calendar.hours'
     __string__ = "Working Hours"
 
@@ -229,13 +241,6 @@ class CalendarHours(ModelSQL, ModelView):
     weekday = fields.Selection(WEEKDAYS, "Weekday", required=True, sort=False)
     from_time = fields.Time("From", required=True, format='%H:%M')
     to_time = fields.Time("To", required=True, format='%H:%M')
-
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        pool = Pool()
-        Calendar = pool.get('crm.service.calendar')
-        super().on_modification(mode, records, field_names=field_names)
-        Calendar._schedules.clear()
 
     @classmethod
     def __setup__(cls):
@@ -286,7 +291,7 @@ class CalendarHours(ModelSQL, ModelView):
                                 calendar=calendar.rec_name))
 
 
-class CalendarHoliday(ModelSQL, ModelView):
+class CalendarHoliday(_SchedulePart, ModelSQL, ModelView):
     __name__ = 'crm.service.calendar.holiday'
     __string__ = "Calendar Holiday"
 
@@ -297,13 +302,6 @@ class CalendarHoliday(ModelSQL, ModelView):
     name = fields.Char("Name", translate=True)
     recurring = fields.Boolean(
         "Yearly", help="The holiday falls on the same day every year.")
-
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        pool = Pool()
-        Calendar = pool.get('crm.service.calendar')
-        super().on_modification(mode, records, field_names=field_names)
-        Calendar._schedules.clear()
 
     @classmethod
     def __setup__(cls):
@@ -322,7 +320,7 @@ class CalendarHoliday(ModelSQL, ModelView):
                 _check_holiday_workday(holiday.calendar, holiday.date)
 
 
-class CalendarWorkday(ModelSQL, ModelView):
+class CalendarWorkday(_SchedulePart, ModelSQL, ModelView):
     "A day off worked with the hours of a weekday"
     __name__ = 'crm.service.calendar.workday'
     __string__ = "Calendar Working Day Off"
@@ -349,13 +347,6 @@ class CalendarWorkday(ModelSQL, ModelView):
     @classmethod
     def default_weekday(cls):
         return '0'
-
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        pool = Pool()
-        Calendar = pool.get('crm.service.calendar')
-        super().on_modification(mode, records, field_names=field_names)
-        Calendar._schedules.clear()
 
     @classmethod
     def validate_fields(cls, workdays, field_names):
