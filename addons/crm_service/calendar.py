@@ -125,13 +125,15 @@ def working_time_between(schedule, start, end):
     return total
 
 
-def _check_holiday_workday(calendar, date):
-    "Raise when the date of the calendar is a holiday and a working day off"
-    if (any(h.date == date and not h.recurring for h in calendar.holidays)
-            and any(w.date == date for w in calendar.workdays)):
-        raise CalendarHoursError(gettext(
-                'crm_service.msg_calendar_holiday_workday',
-                date=date, calendar=calendar.rec_name))
+def _check_holiday_workday(calendars):
+    "Raise when a date of a calendar is a holiday and a working day off"
+    for calendar in calendars:
+        both = ({h.date for h in calendar.holidays if not h.recurring}
+            & {w.date for w in calendar.workdays})
+        if both:
+            raise CalendarHoursError(gettext(
+                    'crm_service.msg_calendar_holiday_workday',
+                    date=min(both), calendar=calendar.rec_name))
 
 
 class Calendar(DeactivableMixin, ModelSQL, ModelView):
@@ -315,9 +317,7 @@ class CalendarHoliday(_SchedulePart, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, holidays, field_names):
         super().validate_fields(holidays, field_names)
-        for holiday in holidays:
-            if not holiday.recurring:
-                _check_holiday_workday(holiday.calendar, holiday.date)
+        _check_holiday_workday({h.calendar for h in holidays})
 
 
 class CalendarWorkday(_SchedulePart, ModelSQL, ModelView):
@@ -351,5 +351,4 @@ class CalendarWorkday(_SchedulePart, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, workdays, field_names):
         super().validate_fields(workdays, field_names)
-        for workday in workdays:
-            _check_holiday_workday(workday.calendar, workday.date)
+        _check_holiday_workday({w.calendar for w in workdays})

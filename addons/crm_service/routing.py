@@ -78,6 +78,19 @@ def _points(value):
     return f'{value:.2f}'
 
 
+def _log(fact, trigger, agent, score, count, explanation):
+    "Return the values of the routing log of the decision on the case fact"
+    return {
+        'case': fact['id'],
+        'trigger': trigger,
+        'agent': agent.id if agent else None,
+        'previous_agent': fact['agent'],
+        'score': score,
+        'candidates': count,
+        'explanation': explanation,
+        }
+
+
 class RoutingLog(ModelSQL, ModelView):
     "Why a case went to its agent, or waits in the queue"
     __name__ = 'crm.service.routing.log'
@@ -578,6 +591,8 @@ class Case(metaclass=PoolMeta):
 
     @classmethod
     def create(cls, vlist):
+        pool = Pool()
+        Log = pool.get('crm.service.routing.log')
         company = Transaction().context.get('company')
         vlist = [v.copy() for v in vlist]
         languages = cls._party_languages(vlist)
@@ -590,7 +605,6 @@ class Case(metaclass=PoolMeta):
         for log in logs:
             log['case'] = cases[log['case']].id
         # The explanations of the new cases are read from their logs
-        Log = Pool().get('crm.service.routing.log')
         Log.log(logs)
         return cases
 
@@ -629,15 +643,8 @@ class Case(metaclass=PoolMeta):
                             'state': 'assigned',
                             'assigned_at': now,
                             })
-                logs.append({
-                        'case': fact['id'],
-                        'trigger': 'creation',
-                        'agent': agent.id if agent else None,
-                        'previous_agent': None,
-                        'score': score,
-                        'candidates': count,
-                        'explanation': explanation,
-                        })
+                logs.append(_log(
+                        fact, 'creation', agent, score, count, explanation))
         return logs
 
     @classmethod
@@ -696,15 +703,8 @@ class Case(metaclass=PoolMeta):
                         'crm_service.msg_routing_kept')
                 elif not log_queued:
                     continue
-                logs.append({
-                        'case': fact['id'],
-                        'trigger': trigger,
-                        'agent': agent.id if agent else None,
-                        'previous_agent': fact['agent'],
-                        'score': score,
-                        'candidates': count,
-                        'explanation': explanation,
-                        })
+                logs.append(_log(
+                        fact, trigger, agent, score, count, explanation))
 
             # Logged first so the writes clear the cached explanations
             Log.log(logs)

@@ -147,15 +147,15 @@ class Policy(DeactivableMixin, ModelSQL, ModelView):
         """The calendar id, the at-risk share and the lines of the policy
         as Targets, kept in a cache cleared when a policy or line changes:
         every new case reads them."""
-        cached = self._targets.get(self.id)
-        if cached is None:
-            cached = self._targets.set(self.id, tuple(
-                    (line.id, line.priority, line.customer_tier,
+        targets = self._targets.get(self.id)
+        if targets is None:
+            targets = self._targets.set(self.id, tuple(
+                    Target(line.id, line.priority, line.customer_tier,
                         line.category.id if line.category else None,
                         line.sequence, self.calendar.id, self.risk_share,
                         line.response_target, line.resolution_target)
                     for line in self.lines))
-        return [Target(*t) for t in cached]
+        return targets
 
     @classmethod
     def on_modification(cls, mode, policies, field_names=None):
