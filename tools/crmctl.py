@@ -275,24 +275,28 @@ class Server:
     served by gunicorn's pre-forked processes, each with its own pool
     loaded once before the fork, as Tryton's documentation recommends for
     production: a request no longer waits for the one interpreter lock of
-    trytond's threaded server."""
+    trytond's threaded server. With threads, each process answers as many
+    requests at once (gunicorn's gthread workers), so that the calls of the
+    call endpoint arriving together are taken together."""
 
     def __init__(self, backend, database, port, cron=True, workers=1,
-            env=None):
+            threads=1, env=None):
         self.backend = backend
         self.database = database
         self.port = port
         self.url = f'http://127.0.0.1:{port}/'
         self.cron = cron
         self.workers = workers
+        self.threads = threads
         # More environment, such as TRYTOND_<SECTION>__<OPTION> settings
         self.env = env or {}
         self.processes = []
 
     def _web_command(self):
-        if self.workers > 1:
+        if self.workers > 1 or self.threads > 1:
             return [str(BIN / 'gunicorn'), 'trytond.application:app',
                 '--preload', '--workers', str(self.workers),
+                '--threads', str(self.threads),
                 '--bind', f'127.0.0.1:{self.port}', '--timeout', '120']
         return [str(BIN / 'trytond'), '-d', self.database,
             '--logconf', str(LOGCONF)]
@@ -301,7 +305,7 @@ class Server:
         check_port(self.port)
         env = self.backend.env(
             TRYTOND_WEB__LISTEN=f'127.0.0.1:{self.port}', **self.env)
-        if self.workers > 1:
+        if self.workers > 1 or self.threads > 1:
             # What trytond.application reads: the pool to load before the
             # fork and the logging
             env.update(TRYTOND_DATABASE_NAMES=self.database,

@@ -5,16 +5,19 @@ import datetime
 import hashlib
 import hmac
 import time
+from collections import defaultdict
 
-from sql import Literal, Null, NullsFirst
+from sql import Literal, NullsFirst, Window
 from sql.aggregate import Count
-from sql.conditionals import Case as SqlCase
+from sql.functions import RowNumber
 
+from trytond import backend
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.tools import escape_wildcard
+from trytond.tools import escape_wildcard, grouped_slice, reduce_ids
 from trytond.tools.email_ import normalize_email
 from trytond.transaction import Transaction
 
@@ -32,6 +35,8 @@ REQUEST_MAX_SECONDS = 24 * 60 * 60
 # Posted web forms accepted in an hour from one address or one e-mail
 REQUEST_RATE_IP = 10
 REQUEST_RATE_EMAIL = 3
+# The open cases of the customer a screen pop lists, the latest first
+OPEN_CASES_SHOWN = 20
 
 
 class Configuration(metaclass=PoolMeta):
@@ -163,32 +168,33 @@ class Case(metaclass=PoolMeta):
         return super().copy(cases, default=default)
 
     @classmethod
-    def party_by_phone(cls, number):
-        """Return the id and name of the active party with the active E.164
-        phone or mobile number, or (None, None)
+    def parties_by_phone(cls, numbers):
+        """Return the id and name of the active party with each active E.164
+        phone or mobile number, by number; the unknown numbers are left out
 
-        One query: the call intake answers while the caller waits."""
+        One query: the call intake answers while the callers wait."""
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
         Party = pool.get('party.party')
-        if not number:
-            return None, None
         mechanism = ContactMechanism.__table__()
         party = Party.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*mechanism.join(party,
-                condition=mechanism.party == party.id)
-            .select(party.id, party.name, party.code,
-                where=mechanism.type.in_(['phone', 'mobile'])
-                & (mechanism.value_compact == number)
-                & (mechanism.active == Literal(True))
-                & (party.active == Literal(True)),
-                order_by=[mechanism.id.asc], limit=1))
-        row = cursor.fetchone()
-        if not row:
-            return None, None
-        party_id, name, code = row
-        return party_id, name or f'[{code}]'
+        parties = {}
+        for sub_numbers in grouped_slice(
+                sorted(filter(None, numbers)), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*mechanism.join(party,
+                    condition=mechanism.party == party.id)
+                .select(mechanism.value_compact, party.id, party.name,
+                    party.code,
+                    where=mechanism.type.in_(['phone', 'mobile'])
+                    & mechanism.value_compact.in_(list(sub_numbers))
+                    & (mechanism.active == Literal(True))
+                    & (party.active == Literal(True)),
+                    order_by=[mechanism.id.desc]))
+            # The first mechanism of a number comes last and wins
+            for number, party_id, name, code in cursor:
+                parties[number] = (party_id, name or f'[{code}]')
+        return parties
 
     @classmethod
     def party_by_email(cls, email):
@@ -210,9 +216,74 @@ class Case(metaclass=PoolMeta):
         'reopened' or 'open' (an open case of the caller was found)
 
         An unknown dialled number raises UnknownServiceLineError: the
-        company, team and defaults of the case come from the line. The
-        caller and the cases are looked up beyond the record rules: the
-        telephony system takes the calls of every team."""
+        company, team and defaults of the case come from the line."""
+        result, = cls.intake_calls([{
+                    'ani': ani, 'dnis': dnis, 'ivr_choice': ivr_choice}])
+        if isinstance(result, UserError):
+            raise result
+        return result
+
+    @classmethod
+    def intake_calls(cls, calls):
+        """Take the calls, each a dict of ani, dnis and ivr_choice, and
+        return for each its case with 'created', 'reopened' or 'open', or
+        the UserError that refused it (an unknown dialled number)
+
+        The calls are taken together: one query finds the callers, one
+        their open or recent cases, and the new cases are created (and
+        routed) at once. The calls of one caller about one category share
+        their case. The caller and the cases are looked up beyond the
+        record rules: the telephony system takes the calls of every team."""
+        results = [None] * len(calls)
+        intakes = {}
+        for index, call in enumerate(calls):
+            try:
+                intakes[index] = cls._intake_call_values(**call)
+            except UserError as e:
+                results[index] = e
+        parties = cls.parties_by_phone(
+            {v['number'] for v in intakes.values()})
+        for values in intakes.values():
+            values['party'], values['party_name'] = parties.get(
+                values['number'], (None, None))
+        existing = cls._intake_existing({
+                (v['company'], v['party'], v['category'])
+                for v in intakes.values() if v['party']})
+        to_reopen, to_create = defaultdict(list), defaultdict(list)
+        created = {}
+        for index, values in intakes.items():
+            key = (values['company'], values['party'], values['category'])
+            if values['party'] and key in existing:
+                case_id, state = existing[key]
+                if state in OPEN_STATES:
+                    results[index] = (cls(case_id), 'open')
+                else:
+                    to_reopen[values['company']].append(cls(case_id))
+                    results[index] = (cls(case_id), 'reopened')
+                    existing[key] = (case_id, 'in_progress')
+            elif values['party'] and key in created:
+                created[key].append(index)
+            else:
+                if values['party']:
+                    created[key] = []
+                to_create[values['company']].append((index, values))
+        for company, cases in to_reopen.items():
+            with Transaction().set_context(company=company):
+                cls.reopen(cases)
+        for company, indexed in to_create.items():
+            with Transaction().set_context(company=company):
+                cases = cls.create([
+                        cls._intake_case_values(v) for _, v in indexed])
+            for (index, values), case in zip(indexed, cases):
+                results[index] = (case, 'created')
+                key = (values['company'], values['party'], values['category'])
+                for other in created.get(key, []):
+                    results[other] = (case, 'open')
+        return results
+
+    @classmethod
+    def _intake_call_values(cls, ani, dnis, ivr_choice=None):
+        "Return the values of the call read with the settings of its line"
         pool = Pool()
         Line = pool.get('crm.service.line')
         line = Line.intake_settings(dnis)
@@ -220,32 +291,38 @@ class Case(metaclass=PoolMeta):
             raise UnknownServiceLineError(gettext(
                     'crm_service.msg_unknown_service_line', number=dnis))
         number = normalize_number(ani, number_region(line['number']))
-        caller_number = number or (ani or '').strip()[:CALLER_NUMBER_SIZE]
         ivr_choice = (ivr_choice or '').strip()[:IVR_CHOICE_SIZE] or None
         category, priority = line['choices'].get(
             ivr_choice, (line['category'], line['priority']))
-        with Transaction().set_context(company=line['company']):
-            party, party_name = cls.party_by_phone(number)
-            if party:
-                case, outcome = cls._intake_existing(
-                    line['company'], party, category)
-                if case:
-                    return case, outcome
-            case, = cls.create([{
-                        'company': line['company'],
-                        'subject': cls._intake_call_subject(
-                            party_name, caller_number,
-                            line['category_names'].get(category)),
-                        'party': party,
-                        'channel': 'phone',
-                        'category': category,
-                        'priority': priority,
-                        'team': line['team'],
-                        'line': line['id'],
-                        'caller_number': caller_number or None,
-                        'ivr_choice': ivr_choice,
-                        }])
-        return case, 'created'
+        return {
+            'line': line,
+            'company': line['company'],
+            'number': number,
+            'caller_number': (
+                number or (ani or '').strip()[:CALLER_NUMBER_SIZE]),
+            'ivr_choice': ivr_choice,
+            'category': category,
+            'priority': priority,
+            }
+
+    @classmethod
+    def _intake_case_values(cls, values):
+        "Return the values of the case created for the call"
+        line = values['line']
+        return {
+            'company': line['company'],
+            'subject': cls._intake_call_subject(
+                values['party_name'], values['caller_number'],
+                line['category_names'].get(values['category'])),
+            'party': values['party'],
+            'channel': 'phone',
+            'category': values['category'],
+            'priority': values['priority'],
+            'team': line['team'],
+            'line': line['id'],
+            'caller_number': values['caller_number'] or None,
+            'ivr_choice': values['ivr_choice'],
+            }
 
     @classmethod
     def _intake_call_subject(cls, party_name, caller_number, category_name):
@@ -258,38 +335,39 @@ class Case(metaclass=PoolMeta):
             'crm_service.msg_intake_call_subject', caller=caller)
 
     @classmethod
-    def _intake_existing(cls, company_id, party_id, category_id):
-        """Return the open case of the party in the category, or its case
-        resolved within the configured days reopened, or None
+    def _intake_existing(cls, keys):
+        """Return by (company, party, category) of the keys the id and state
+        of the open case of the party in the category (the latest), else of
+        its latest case resolved within the configured days
 
-        One query finds either: the open case first (the latest), else the
-        latest resolved."""
+        One query a slice of parties finds them."""
         case = cls.__table__()
         cursor = Transaction().connection.cursor()
         days = cls._intake_reopen_days()
         since = datetime.datetime.now() - datetime.timedelta(days=days)
-        is_open = case.state.in_(OPEN_STATES)
-        category = (case.category == Null if category_id is None
-            else case.category == category_id)
-        cursor.execute(*case.select(case.id, case.state,
-                where=(case.company == company_id)
-                & (case.party == party_id) & category
-                & (is_open | (case.state.in_(['resolved', 'closed'])
-                        & (case.resolved_at >= since))),
-                order_by=[
-                    SqlCase((is_open, 0), else_=1).asc,
-                    SqlCase((is_open, case.create_date),
-                        else_=case.resolved_at).desc,
-                    case.id.desc],
-                limit=1))
-        row = cursor.fetchone()
-        if not row:
-            return None, None
-        case_id, state = row
-        if state in OPEN_STATES:
-            return cls(case_id), 'open'
-        cls.reopen([cls(case_id)])
-        return cls(case_id), 'reopened'
+        companies = list({c for c, _, _ in keys})
+        best = {}
+        for sub_parties in grouped_slice(
+                sorted({p for _, p, _ in keys}), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*case.select(
+                    case.company, case.party, case.category, case.id,
+                    case.state, case.create_date, case.resolved_at,
+                    where=case.company.in_(companies)
+                    & case.party.in_(list(sub_parties))
+                    & (case.state.in_(OPEN_STATES)
+                        | (case.state.in_(['resolved', 'closed'])
+                            & (case.resolved_at >= since)))))
+            for (company, party, category, id_, state, created,
+                    resolved) in cursor:
+                key = (company, party, category)
+                if key not in keys:
+                    continue
+                # The open cases first, the latest of each
+                is_open = state in OPEN_STATES
+                rank = (is_open, created if is_open else resolved, id_)
+                if key not in best or rank > best[key][0]:
+                    best[key] = (rank, (id_, state))
+        return {k: v for k, (_, v) in best.items()}
 
     @classmethod
     def _intake_reopen_days(cls):
@@ -306,60 +384,76 @@ class Case(metaclass=PoolMeta):
         return Configuration.default_intake_reopen_days()
 
     def screen_pop(self, outcome):
-        """Return what the agent's screen shows when the call is answered
+        "Return what the agent's screen shows when the call is answered"
+        pop, = self.screen_pops([(self, outcome)])
+        return pop
 
-        The case with its agent, team, customer and value segment, the
-        customer's phone and e-mail and open cases come from one query
+    @classmethod
+    def screen_pops(cls, answered):
+        """Return what the agents' screens show when the calls of the
+        (case, outcome) pairs are answered
+
+        The cases with their agent, team, customer and value segment, the
+        customers' phone and e-mail and open cases come from one query
         each, beyond the record rules like the intake."""
         pool = Pool()
         Category = pool.get('crm.service.case.category')
-        case = self._screen_pop_case()
-        customer, open_cases = None, []
-        if case['party']:
-            contacts = self._screen_pop_contacts(case['party'])
-            customer = {
-                'id': case['party'],
-                'name': case['party_name'] or f"[{case['party_code']}]",
-                'tier': case['tier'],
-                'phone': contacts.get('phone'),
-                'email': contacts.get('email'),
-                }
-            open_cases = self._screen_pop_open_cases(
-                case['company'], case['party'])
-        return {
-            'outcome': outcome,
-            'case': {
-                'id': self.id,
-                'number': case['number'],
-                'state': case['state'],
-                'subject': case['subject'],
-                'category': (Category(case['category']).rec_name
-                    if case['category'] else None),
-                'priority': case['priority'],
-                'caller_number': case['caller_number'],
-                'ivr_choice': case['ivr_choice'],
-                },
-            'agent': {
-                'id': case['agent'],
-                'name': case['agent_name'],
-                } if case['agent'] else None,
-            'team': {
-                'id': case['team'],
-                'name': case['team_name'],
-                } if case['team'] else None,
-            'customer': customer,
-            'open_cases': open_cases,
-            'value_segment': case['tier'],
-            }
+        rows = cls._screen_pop_cases({c.id for c, _ in answered})
+        customers = {
+            (r['company'], r['party']) for r in rows.values() if r['party']}
+        contacts = cls._screen_pop_contacts({p for _, p in customers})
+        open_cases = cls._screen_pop_open_cases(customers)
+        categories = {c.id: c.rec_name for c in Category.browse(
+                {r['category'] for r in rows.values() if r['category']})}
+        pops = []
+        for case, outcome in answered:
+            row = rows[case.id]
+            customer = None
+            if row['party']:
+                customer = {
+                    'id': row['party'],
+                    'name': row['party_name'] or f"[{row['party_code']}]",
+                    'tier': row['tier'],
+                    'phone': contacts[row['party']].get('phone'),
+                    'email': contacts[row['party']].get('email'),
+                    }
+            pops.append({
+                    'outcome': outcome,
+                    'case': {
+                        'id': case.id,
+                        'number': row['number'],
+                        'state': row['state'],
+                        'subject': row['subject'],
+                        'category': categories.get(row['category']),
+                        'priority': row['priority'],
+                        'caller_number': row['caller_number'],
+                        'ivr_choice': row['ivr_choice'],
+                        },
+                    'agent': {
+                        'id': row['agent'],
+                        'name': row['agent_name'],
+                        } if row['agent'] else None,
+                    'team': {
+                        'id': row['team'],
+                        'name': row['team_name'],
+                        } if row['team'] else None,
+                    'customer': customer,
+                    'open_cases': open_cases.get(
+                        (row['company'], row['party']), []),
+                    'value_segment': row['tier'],
+                    })
+        return pops
 
-    def _screen_pop_case(self):
-        "Return the columns of the case with its names and customer tier"
+    @classmethod
+    def _screen_pop_cases(cls, ids):
+        """Return by id the columns of the cases with their names and
+        customer tier"""
         pool = Pool()
         Employee = pool.get('company.employee')
         Party = pool.get('party.party')
         PartyValue = pool.get('crm.party.value')
         Team = pool.get('crm.sales.team')
-        case = self.__table__()
+        case = cls.__table__()
         employee = Employee.__table__()
         agent = Party.__table__()
         customer = Party.__table__()
@@ -367,6 +461,7 @@ class Case(metaclass=PoolMeta):
         value = PartyValue.__table__()
         cursor = Transaction().connection.cursor()
         columns = {
+            'id': case.id,
             'company': case.company,
             'number': case.number,
             'state': case.state,
@@ -384,48 +479,72 @@ class Case(metaclass=PoolMeta):
             'party_code': customer.code,
             'tier': value.segment,
             }
-        cursor.execute(*case
-            .join(employee, 'LEFT', condition=case.agent == employee.id)
-            .join(agent, 'LEFT', condition=employee.party == agent.id)
-            .join(team, 'LEFT', condition=case.team == team.id)
-            .join(customer, 'LEFT', condition=case.party == customer.id)
-            .join(value, 'LEFT', condition=(value.party == case.party)
-                & (value.company == case.company))
-            .select(*columns.values(), where=case.id == self.id))
-        return dict(zip(columns, cursor.fetchone()))
+        rows = {}
+        for sub_ids in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*case
+                .join(employee, 'LEFT', condition=case.agent == employee.id)
+                .join(agent, 'LEFT', condition=employee.party == agent.id)
+                .join(team, 'LEFT', condition=case.team == team.id)
+                .join(customer, 'LEFT', condition=case.party == customer.id)
+                .join(value, 'LEFT', condition=(value.party == case.party)
+                    & (value.company == case.company))
+                .select(*columns.values(),
+                    where=reduce_ids(case.id, list(sub_ids))))
+            for row in cursor:
+                row = dict(zip(columns, row))
+                rows[row['id']] = row
+        return rows
 
     @classmethod
-    def _screen_pop_contacts(cls, party_id):
-        "Return the first active phone and e-mail of the party by kind"
+    def _screen_pop_contacts(cls, party_ids):
+        """Return by party the first active phone and e-mail of the party
+        by kind"""
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
         mechanism = ContactMechanism.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*mechanism.select(mechanism.type, mechanism.value,
-                where=(mechanism.party == party_id)
-                & mechanism.type.in_(['phone', 'mobile', 'email'])
-                & (mechanism.active == Literal(True)),
-                order_by=[NullsFirst(mechanism.sequence.asc),
-                    mechanism.id.asc]))
-        contacts = {}
-        for type_, value in cursor:
-            kind = 'email' if type_ == 'email' else 'phone'
-            contacts.setdefault(kind, value)
+        contacts = {p: {} for p in party_ids}
+        for sub_ids in grouped_slice(
+                list(party_ids), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*mechanism.select(
+                    mechanism.party, mechanism.type, mechanism.value,
+                    where=reduce_ids(mechanism.party, list(sub_ids))
+                    & mechanism.type.in_(['phone', 'mobile', 'email'])
+                    & (mechanism.active == Literal(True)),
+                    order_by=[NullsFirst(mechanism.sequence.asc),
+                        mechanism.id.asc]))
+            for party, type_, value in cursor:
+                kind = 'email' if type_ == 'email' else 'phone'
+                contacts[party].setdefault(kind, value)
         return contacts
 
     @classmethod
-    def _screen_pop_open_cases(cls, company_id, party_id):
-        "Return the latest 20 open cases of the party in the company"
+    def _screen_pop_open_cases(cls, customers):
+        """Return by (company, party) of the customers the latest 20 open
+        cases of the party in the company"""
         case = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*case.select(
-                case.id, case.number, case.subject, case.state,
-                where=(case.company == company_id)
-                & (case.party == party_id)
-                & case.state.in_(OPEN_STATES),
-                order_by=[case.create_date.desc, case.id.desc], limit=20))
-        return [dict(zip(['id', 'number', 'subject', 'state'], row))
-            for row in cursor]
+        open_cases = defaultdict(list)
+        parties = {p for _, p in customers}
+        for sub_ids in grouped_slice(list(parties), backend.MAX_QUERY_PARAMS):
+            latest = case.select(
+                case.id, case.company, case.party, case.number,
+                case.subject, case.state,
+                RowNumber(window=Window([case.company, case.party],
+                        order_by=[case.create_date.desc, case.id.desc])
+                    ).as_('rank'),
+                where=reduce_ids(case.party, list(sub_ids))
+                & case.state.in_(OPEN_STATES))
+            cursor.execute(*latest.select(
+                    latest.company, latest.party, latest.id, latest.number,
+                    latest.subject, latest.state,
+                    where=latest.rank <= OPEN_CASES_SHOWN,
+                    order_by=[latest.rank.asc]))
+            for company, party, *row in cursor:
+                if (company, party) in customers:
+                    open_cases[(company, party)].append(dict(zip(
+                                ['id', 'number', 'subject', 'state'], row)))
+        return open_cases
 
     @classmethod
     def intake_request(cls, line, name, email, subject, description,

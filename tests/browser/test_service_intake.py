@@ -4,6 +4,7 @@
 import base64
 import json
 import re
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -37,12 +38,15 @@ def rpc(server, method, params, session=None):
     return json.loads(body)['result']
 
 
-def cases(server, domain, fields):
+def admin_session(server):
     user_id, token = rpc(server, 'common.db.login',
         ['admin', {'password': server.password}, 'en'])[:2]
-    session = f'admin:{user_id}:{token}'
+    return f'admin:{user_id}:{token}'
+
+
+def cases(server, domain, fields):
     return rpc(server, 'model.crm.service.case.search_read',
-        [domain, 0, None, None, fields, {}], session)
+        [domain, 0, None, None, fields, {}], admin_session(server))
 
 
 def call(server, body, key):
@@ -81,6 +85,41 @@ def test_call_screen_pop(server):
         status, error = call(server, {
                 'ani': number, 'dnis': '+86 21 6000 1000'}, wrong)
         assert status == 401 and error['error']
+
+
+def test_calls_at_once(server):
+    """Calls posted at the same time each get their answer: a customer's
+    calls about one category share one case, unknown callers get one each"""
+    key = secret('service-call-key', 32).read_text()
+    number = f'+86138{uuid.uuid4().int % 10 ** 8:08d}'
+    rpc(server, 'model.party.party.create', [[{
+                    'name': f"Caller {number}",
+                    'contact_mechanisms': [['create', [
+                                {'type': 'mobile', 'value': number}]]],
+                    }], {}], admin_session(server))
+    unknown = [f'+86139{uuid.uuid4().int % 10 ** 8:08d}' for _ in range(4)]
+    answers = {}
+
+    def post_call(index, ani):
+        answers[index] = call(server, {
+                'ani': ani, 'dnis': '+86 21 6000 1000', 'ivr_choice': '1'},
+            key)
+    threads = [threading.Thread(target=post_call, args=(i, ani))
+        for i, ani in enumerate([number] * 4 + unknown)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    known = [answers[i] for i in range(4)]
+    assert sorted(s for s, _ in known) == [200, 200, 200, 201], known
+    assert len({p['case']['number'] for _, p in known}) == 1
+    assert {p['customer']['name'] for _, p in known} == {f"Caller {number}"}
+    others = [answers[i] for i in range(4, 8)]
+    assert [s for s, _ in others] == [201] * 4, others
+    assert len({p['case']['number'] for _, p in others}) == 4
+    assert len(cases(server, [('caller_number', 'in', [number] + unknown)],
+                ['id'])) == 5
 
 
 def test_web_form(server):

@@ -1,10 +1,15 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import json
+import threading
+import time
+import unittest
 from http import HTTPStatus
+from unittest.mock import patch
 
 from trytond.modules.company.tests import create_company, create_employee
 from trytond.modules.crm_sales.tests.tools import create_user
+from trytond.modules.crm_service.call import Call, CallQueue
 from trytond.modules.crm_service.tests.test_intake import (
     LINE_NUMBER, create_caller, create_line)
 from trytond.pool import Pool
@@ -143,5 +148,142 @@ class CallRouteTestCase(RouteTestCase):
                 self.assertEqual(pop['case']['caller_number'], recorded)
                 self.assertEqual(pop['case']['category'], "General")
 
+    def take(self, *calls):
+        "Return the status and body of the calls taken in one transaction"
+        answers = CallQueue(self.db_name).take(list(calls))
+        return [answers.get(c) for c in calls]
+
+    def test_calls_taken_together(self):
+        """The calls taken together each have their answer, refused by the
+        key before the body"""
+        values = {
+            'ani': '+8613800138000', 'dnis': LINE_NUMBER, 'ivr_choice': '2'}
+        before = self.case_count()
+        first, same, unknown_line, wrong_key, refused, refused_wrong_key = (
+            self.take(
+                Call(self.key, values),
+                Call(self.key, values),
+                Call(self.key, {**values, 'dnis': '+86 21 6000 1999'}),
+                Call('wrong', values),
+                Call(self.key, error="the body is not valid JSON"),
+                Call(self.rest_key, error="the body is not valid JSON")))
+
+        status, pop = first
+        self.assertEqual(status, HTTPStatus.CREATED)
+        self.assertEqual(pop['case']['category'], "Software")
+        self.assertEqual(pop['customer']['id'], self.party_id)
+        status, same_pop = same
+        self.assertEqual(status, HTTPStatus.OK)
+        self.assertEqual(same_pop['outcome'], 'open')
+        self.assertEqual(same_pop['case']['id'], pop['case']['id'])
+        self.assertEqual(unknown_line[0], HTTPStatus.BAD_REQUEST)
+        self.assertIn('+86 21 6000 1999', unknown_line[1])
+        self.assertEqual(wrong_key[0], HTTPStatus.UNAUTHORIZED)
+        self.assertEqual(
+            refused, (HTTPStatus.BAD_REQUEST, "the body is not valid JSON"))
+        self.assertEqual(refused_wrong_key[0], HTTPStatus.UNAUTHORIZED)
+        self.assertEqual(self.case_count(), before + 1)
+
+    def test_failing_call_alone(self):
+        """A call that fails its batch is taken again alone, and so are the
+        others: only it fails"""
+        Case = Pool(self.db_name).get('crm.service.case')
+        intake_calls = Case.intake_calls.__func__
+
+        def failing(cls, calls):
+            if any(c['ani'] == 'failing' for c in calls):
+                raise ValueError("failing")
+            return intake_calls(cls, calls)
+        calls = [Call(self.key, {
+                        'ani': ani, 'dnis': LINE_NUMBER, 'ivr_choice': None})
+            for ani in ['+8613900000011', 'failing', '+8613900000012']]
+        before = self.case_count()
+        with patch.object(Case, 'intake_calls', classmethod(failing)), \
+                self.assertLogs('trytond.modules.crm_service.call', 'ERROR'):
+            answers = self.take(*calls)
+
+        self.assertEqual([s for s, _ in answers], [
+                HTTPStatus.CREATED, HTTPStatus.INTERNAL_SERVER_ERROR,
+                HTTPStatus.CREATED])
+        self.assertEqual(self.case_count(), before + 2)
+
 
 del RouteTestCase
+
+
+class EchoQueue(CallQueue):
+    "A queue that answers the values of the calls and keeps its batches"
+
+    def __init__(self):
+        super().__init__('test')
+        self.batches = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def take(self, calls):
+        self.batches.append([c.values for c in calls])
+        if len(self.batches) == 1:
+            self.started.set()
+            self.release.wait(30)
+        if any(c.values == 'failing' for c in calls):
+            raise RuntimeError("failing")
+        return {c: (HTTPStatus.OK, c.values) for c in calls}
+
+
+class CallQueueTestCase(unittest.TestCase):
+    "Test the batches of the calls waiting in a process"
+
+    def answer_in_threads(self, queue, values):
+        "Return the answers of the calls of the values, posted together"
+        answers = {}
+
+        def answer(value):
+            try:
+                answers[value] = queue.answer(Call('key', value))
+            except RuntimeError as e:
+                answers[value] = e
+        first = threading.Thread(target=answer, args=(values[0],))
+        first.start()
+        self.assertTrue(queue.started.wait(30))
+        others = [threading.Thread(target=answer, args=(v,))
+            for v in values[1:]]
+        for thread in others:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(queue.waiting) < len(others):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.01)
+        queue.release.set()
+        for thread in [first, *others]:
+            thread.join(30)
+        return answers
+
+    def test_calls_waiting_taken_together(self):
+        "The calls that come while a batch runs are the next batch"
+        queue = EchoQueue()
+
+        answers = self.answer_in_threads(queue, list(range(6)))
+
+        self.assertEqual(queue.batches[0], [0])
+        self.assertEqual(sorted(queue.batches[1]), [1, 2, 3, 4, 5])
+        self.assertEqual(len(queue.batches), 2)
+        self.assertEqual(
+            answers, {i: (HTTPStatus.OK, i) for i in range(6)})
+        self.assertFalse(queue.busy)
+        # A call alone is taken at once
+        self.assertEqual(queue.answer(Call('key', 6)), (HTTPStatus.OK, 6))
+        self.assertEqual(queue.batches[2], [6])
+
+    def test_batch_failing(self):
+        """A batch that fails answers its calls with an error and the next
+        calls are taken"""
+        queue = EchoQueue()
+
+        answers = self.answer_in_threads(queue, [0, 'failing', 2])
+
+        self.assertEqual(answers[0], (HTTPStatus.OK, 0))
+        self.assertIsInstance(answers['failing'], RuntimeError)
+        self.assertEqual(
+            answers[2], (HTTPStatus.INTERNAL_SERVER_ERROR, "internal error"))
+        self.assertFalse(queue.busy)
+        self.assertEqual(queue.answer(Call('key', 3)), (HTTPStatus.OK, 3))

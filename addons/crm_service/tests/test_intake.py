@@ -261,3 +261,87 @@ class IntakeTestCase(unittest.TestCase):
         again, outcome = self.call('+8613800138000', '1')
         self.assertEqual(outcome, 'reopened')
         self.assertEqual(again, case)
+
+    @with_company
+    def test_calls_taken_together(self):
+        """Calls taken together: one case for the calls of a caller about a
+        category, a case reopened once, the unknown line refused alone"""
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        create_caller(self.company)
+        create_caller(self.company, "Other Caller", phone='+8613800138001')
+        resolved, _ = self.call('+8613800138001', '2')
+        Case.start([resolved])
+        resolved.resolution = "Reinstalled"
+        resolved.save()
+        Case.resolve([resolved])
+        before = Case.search([], count=True)
+
+        results = Case.intake_calls([
+                {'ani': '+8613800138000', 'dnis': LINE_NUMBER,
+                    'ivr_choice': '1'},
+                {'ani': '+8613800138001', 'dnis': LINE_NUMBER,
+                    'ivr_choice': '2'},
+                {'ani': '+8613800138000', 'dnis': '+86 21 6000 1999',
+                    'ivr_choice': '1'},
+                {'ani': '+86 138 0013 8000', 'dnis': LINE_NUMBER,
+                    'ivr_choice': '1'},
+                {'ani': '+8613800138001', 'dnis': LINE_NUMBER,
+                    'ivr_choice': '2'},
+                {'ani': '+8613800138000', 'dnis': LINE_NUMBER,
+                    'ivr_choice': '2'},
+                {'ani': '021 5555 0000', 'dnis': LINE_NUMBER},
+                {'ani': '021 5555 0000', 'dnis': LINE_NUMBER},
+                ])
+
+        created, reopened, unknown_line, same, again, other = results[:6]
+        self.assertEqual(created[1], 'created')
+        self.assertEqual(reopened, (resolved, 'reopened'))
+        self.assertIsInstance(unknown_line, UserError)
+        self.assertIn('+86 21 6000 1999', unknown_line.message)
+        self.assertEqual(same, (created[0], 'open'))
+        self.assertEqual(again, (resolved, 'open'))
+        self.assertEqual(other[1], 'created')
+        self.assertNotEqual(other[0], created[0])
+        self.assertEqual(resolved.state, 'in_progress')
+        self.assertEqual(resolved.reopened_count, 1)
+        # The calls of unknown numbers each have their case
+        (first, outcome), (second, second_outcome) = results[6:]
+        self.assertEqual((outcome, second_outcome), ('created', 'created'))
+        self.assertNotEqual(first, second)
+        self.assertEqual(first.caller_number, '+862155550000')
+        self.assertEqual(Case.search([], count=True), before + 4)
+
+        pops = Case.screen_pops(
+            [r for r in results if not isinstance(r, UserError)])
+        self.assertEqual(
+            [p['case']['id'] for p in pops],
+            [r[0].id for r in results if not isinstance(r, UserError)])
+        self.assertEqual(pops[0]['customer']['name'], "Caller")
+        self.assertEqual(pops[1]['customer']['name'], "Other Caller")
+        self.assertEqual(pops[0]['case']['category'], "Hardware")
+        self.assertEqual(pops[4]['case']['category'], "Software")
+        self.assertEqual(
+            {c['id'] for c in pops[0]['open_cases']},
+            {created[0].id, other[0].id})
+        self.assertIsNone(pops[5]['customer'])
+        self.assertEqual(pops[5]['open_cases'], [])
+
+    @with_company
+    def test_screen_pop_open_cases_latest(self):
+        "The screen pop lists the latest 20 open cases of the customer"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        party = create_caller(self.company)
+        cases = Case.create([{
+                    'company': self.company.id, 'subject': f"Case {i}",
+                    'party': party.id,
+                    } for i in range(22)])
+        case, outcome = self.call('+8613800138000', '1')
+
+        pop = case.screen_pop(outcome)
+        listed = [c['id'] for c in pop['open_cases']]
+        self.assertEqual(len(listed), 20)
+        self.assertEqual(listed[0], case.id)
+        self.assertEqual(
+            listed[1:], [c.id for c in reversed(cases)][:19])
