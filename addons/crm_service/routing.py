@@ -8,15 +8,18 @@ is kept when employed today, available (on duty and inside no absence), with
 load < capacity (a capacity of 0 takes no case) and, when the case requires
 skills, with at least one of them. Each one left gets the score::
 
-    score = sum of SKILL_WEIGHT x level over the skills the case requires
+    score = sum of skill weight x level over the skills the case requires
             (its category, matched by a skill of the category or of a
             parent category, its product and its language) that the
             agent has, with the agent's level in it
-          + TIER_WEIGHTS[customer tier] x the agent's mean skill level
-            (the A and B customers get the stronger agents)
-          - LOAD_WEIGHT x load / capacity
-          + AFFINITY_BONUS when the agent handles the customer's latest
-            case of the last AFFINITY_DAYS days (one face to the customer)
+          + the weight of the customer's tier x the agent's mean skill
+            level (the A and B customers get the stronger agents)
+          - load weight x load / capacity
+          + affinity bonus when the agent handles the customer's latest
+            case of the last affinity days (one face to the customer)
+
+The weights are set in the service configuration; WEIGHTS has their
+defaults.
 
 The best score wins; ties go to the lower load, then to the lower id. The
 case gets the agent and goes to state assigned, and a routing log records
@@ -34,7 +37,7 @@ few queries; the loads are kept up to date in memory within the batch.
 import datetime
 from collections import defaultdict
 
-from sql import Literal, Null, Union
+from sql import Column, Literal, Null, Union
 from sql.aggregate import Max
 from sql.conditionals import Case as SqlCase
 
@@ -48,11 +51,16 @@ from trytond.transaction import Transaction, without_check_access
 
 from .case import OPEN_STATES
 
-SKILL_WEIGHT = 1
-TIER_WEIGHTS = {'A': 1.0, 'B': 0.5}
-LOAD_WEIGHT = 1
-AFFINITY_BONUS = 2
-AFFINITY_DAYS = 30
+# The default weights of the score, by field of the configuration
+WEIGHTS = {
+    'routing_skill_weight': 1.0,
+    'routing_tier_a_weight': 1.0,
+    'routing_tier_b_weight': 0.5,
+    'routing_tier_c_weight': 0.0,
+    'routing_load_weight': 1.0,
+    'routing_affinity_bonus': 2.0,
+    'routing_affinity_days': 30,
+    }
 PRIORITY_RANKS = {'urgent': 0, 'high': 1, 'normal': 2, 'low': 3}
 TRIGGERS = [
     ('creation', "Creation"),
@@ -89,6 +97,85 @@ def _log(fact, trigger, agent, score, count, explanation):
         'candidates': count,
         'explanation': explanation,
         }
+
+
+def _weight(name, string, help):
+    "Return the routing weight field of the name: points, not negative"
+    return fields.Float(
+        string, required=True, domain=[(name, '>=', 0)], help=help)
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'crm.service.configuration'
+
+    routing_skill_weight = _weight('routing_skill_weight',
+        "Skill Weight",
+        "The points of each level of a skill the case requires.")
+    routing_tier_a_weight = _weight('routing_tier_a_weight',
+        "Tier A Weight",
+        "The points of each level of the agent's mean skill level, for a "
+        "customer of tier A.")
+    routing_tier_b_weight = _weight('routing_tier_b_weight',
+        "Tier B Weight",
+        "The points of each level of the agent's mean skill level, for a "
+        "customer of tier B.")
+    routing_tier_c_weight = _weight('routing_tier_c_weight',
+        "Tier C Weight",
+        "The points of each level of the agent's mean skill level, for a "
+        "customer of tier C.")
+    routing_load_weight = _weight('routing_load_weight',
+        "Load Weight",
+        "The points taken off an agent whose open cases fill the "
+        "capacity; fewer in proportion to the load.")
+    routing_affinity_bonus = _weight('routing_affinity_bonus',
+        "Affinity Bonus",
+        "The points of the agent who handles the customer's latest case.")
+    routing_affinity_days = fields.Integer("Affinity Days", required=True,
+        domain=[('routing_affinity_days', '>=', 0)],
+        help="How recent the customer's latest case must be for its agent "
+        "to get the affinity bonus.")
+
+    @classmethod
+    def default_routing_skill_weight(cls):
+        return WEIGHTS['routing_skill_weight']
+
+    @classmethod
+    def default_routing_tier_a_weight(cls):
+        return WEIGHTS['routing_tier_a_weight']
+
+    @classmethod
+    def default_routing_tier_b_weight(cls):
+        return WEIGHTS['routing_tier_b_weight']
+
+    @classmethod
+    def default_routing_tier_c_weight(cls):
+        return WEIGHTS['routing_tier_c_weight']
+
+    @classmethod
+    def default_routing_load_weight(cls):
+        return WEIGHTS['routing_load_weight']
+
+    @classmethod
+    def default_routing_affinity_bonus(cls):
+        return WEIGHTS['routing_affinity_bonus']
+
+    @classmethod
+    def default_routing_affinity_days(cls):
+        return WEIGHTS['routing_affinity_days']
+
+    @classmethod
+    def routing_weights(cls):
+        "Return the weights of the routing score by name, in one query"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                *(Column(table, n) for n in WEIGHTS), limit=1))
+        weights = dict(WEIGHTS)
+        row = cursor.fetchone()
+        if row:
+            weights.update(
+                (n, v) for n, v in zip(WEIGHTS, row) if v is not None)
+        return weights
 
 
 class RoutingLog(ModelSQL, ModelView):
@@ -187,9 +274,19 @@ class _Router:
     def __init__(self, case_ids=None, facts=None):
         """Load the facts of the cases, or take the facts given (of cases
         not created yet) and find their customer tiers"""
+        pool = Pool()
+        Configuration = pool.get('crm.service.configuration')
         self.now = datetime.datetime.now()
         self.today = self.now.date()
         self.cursor = Transaction().connection.cursor()
+        weights = Configuration.routing_weights()
+        self.skill_weight = weights['routing_skill_weight']
+        self.tier_weights = {
+            t: weights[f'routing_tier_{t.lower()}_weight']
+            for t in ['A', 'B', 'C']}
+        self.load_weight = weights['routing_load_weight']
+        self.affinity_bonus = weights['routing_affinity_bonus']
+        self.affinity_days = weights['routing_affinity_days']
         if facts is None:
             self._load_cases(case_ids)
         else:
@@ -343,7 +440,7 @@ class _Router:
         pool = Pool()
         Case = pool.get('crm.service.case')
         case = Case.__table__()
-        since = self.now - datetime.timedelta(days=AFFINITY_DAYS)
+        since = self.now - datetime.timedelta(days=self.affinity_days)
         party_ids = {c['party'] for c in self.cases.values() if c['party']}
         latest = {}
         for sub_ids in _slices(party_ids):
@@ -387,7 +484,7 @@ class _Router:
                 default=None)
             if best:
                 matched = True
-                points = SKILL_WEIGHT * best[0]
+                points = self.skill_weight * best[0]
                 total += points
                 if terms is not None:
                     terms.append(('msg_routing_term_skill', {
@@ -395,7 +492,7 @@ class _Router:
                                 'points': _points(points)}))
         if required and not matched:
             return None
-        tier_weight = TIER_WEIGHTS.get(fact['tier'], 0)
+        tier_weight = self.tier_weights.get(fact['tier'], 0)
         if tier_weight and agent.mean:
             points = tier_weight * agent.mean
             total += points
@@ -404,18 +501,18 @@ class _Router:
                             'tier': fact['tier'],
                             'level': _points(agent.mean),
                             'points': _points(points)}))
-        points = LOAD_WEIGHT * agent.load / agent.capacity
+        points = self.load_weight * agent.load / agent.capacity
         total -= points
         if terms is not None:
             terms.append(('msg_routing_term_load', {
                         'load': agent.load, 'capacity': agent.capacity,
                         'points': _points(points)}))
-        if (fact['party'] is not None
+        if (self.affinity_bonus and fact['party'] is not None
                 and self.affinity.get(fact['party']) == agent.id):
-            total += AFFINITY_BONUS
+            total += self.affinity_bonus
             if terms is not None:
                 terms.append(('msg_routing_term_affinity', {
-                            'points': _points(AFFINITY_BONUS)}))
+                            'points': _points(self.affinity_bonus)}))
         return total
 
     def choose(self, fact, exclude=None):

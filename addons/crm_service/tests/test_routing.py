@@ -3,7 +3,7 @@
 import datetime
 import unittest
 
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.modules.company.tests import create_employee
 from trytond.modules.crm_sales.tests.tools import (
     as_user, create_segment_parties, create_user, with_company)
@@ -242,6 +242,68 @@ class RoutingTestCase(unittest.TestCase):
         big = self.case(category=self.hardware.id, party=customer.id)
         self.assertEqual(big.agent, strong)
         self.assertIn("customer tier A", big.routing_explanation)
+
+    def configure(self, **weights):
+        Configuration = Pool().get('crm.service.configuration')
+        configuration = Configuration(1)
+        for name, value in weights.items():
+            setattr(configuration, f'routing_{name}', value)
+        configuration.save()
+
+    @with_company
+    def test_weights_default(self):
+        "The weights of the score have their defaults before any is set"
+        Configuration = Pool().get('crm.service.configuration')
+        self.assertEqual(Configuration.routing_weights(), {
+                'routing_skill_weight': 1,
+                'routing_tier_a_weight': 1,
+                'routing_tier_b_weight': 0.5,
+                'routing_tier_c_weight': 0,
+                'routing_load_weight': 1,
+                'routing_affinity_bonus': 2,
+                'routing_affinity_days': 30,
+                })
+        configuration = Configuration(1)
+        self.assertEqual(configuration.routing_affinity_bonus, 2)
+        self.assertEqual(configuration.routing_affinity_days, 30)
+
+    @with_company
+    def test_weights_configured(self):
+        "The configured weights change the choice and its explanation"
+        pool = Pool()
+        Party = pool.get('party.party')
+        customer, = Party.create([{'name': "Faithful"}])
+        expert = self.agent("Expert", {"Hardware": 5})
+        junior = self.agent("Junior", {"Hardware": 2})
+        self.open_cases(expert, 3)
+        self.assertEqual(self.case(category=self.hardware.id).agent, expert)
+
+        self.configure(load_weight=10)
+        case = self.case(category=self.hardware.id, party=customer.id)
+        self.assertEqual(case.agent, junior)
+        self.assertIn(
+            "Runner-up: Expert, score -3.00", case.routing_explanation)
+
+        # Junior serves the customer: a bonus of 3 keeps them (2 - 1/5 + 3
+        # against 5 - 4/5), none does not
+        self.configure(load_weight=1, affinity_bonus=3)
+        self.assertEqual(self.case(
+                category=self.hardware.id, party=customer.id).agent, junior)
+        self.configure(affinity_bonus=0)
+        case = self.case(category=self.hardware.id, party=customer.id)
+        self.assertEqual(case.agent, expert)
+        self.assertNotIn("served this customer recently",
+            case.routing_explanation)
+
+    @with_company
+    def test_weight_negative(self):
+        "A negative weight or number of days is refused"
+        self.configure(load_weight=2)
+        for name in ['skill_weight', 'tier_a_weight', 'load_weight',
+                'affinity_bonus', 'affinity_days']:
+            with self.subTest(name=name):
+                with self.assertRaises(DomainValidationError):
+                    self.configure(**{name: -1})
 
     @with_company
     def test_reassignment(self):
