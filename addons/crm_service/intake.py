@@ -7,14 +7,14 @@ import hmac
 import time
 from collections import defaultdict
 
-from sql import Literal, NullsFirst, Window
+from sql import Conflict, Literal, NullsFirst, Window
 from sql.aggregate import Count
-from sql.functions import RowNumber
+from sql.functions import CurrentTimestamp, RowNumber
 
 from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, fields
+from trytond.model import Index, ModelSQL, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import escape_wildcard, grouped_slice, reduce_ids
@@ -129,6 +129,50 @@ class RequestAttempt(ModelSQL):
         return False
 
 
+class Caller(ModelSQL):
+    """A row a caller whose calls were taken, counting them
+
+    The transactions taking calls of one caller update its row: the later
+    of two concurrent ones waits for the first and, once it commits, fails
+    to serialize; taken again, it sees the case of the first. So the calls
+    of a caller are answered as if one came after the other, whichever
+    process takes them."""
+    __name__ = 'crm.service.intake.caller'
+    __string__ = "Service Intake Caller"
+
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='CASCADE')
+    calls = fields.Integer("Calls", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('party_unique', Unique(t, t.party),
+                'crm_service.msg_intake_caller_unique'),
+            ]
+
+    @classmethod
+    def take(cls, party_ids):
+        "Count a call of each party in the transaction, in one query"
+        if not party_ids:
+            return
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        user = Transaction().user
+        # In the order of the ids, so that two transactions never wait
+        # for each other's rows
+        cursor.execute(*table.insert(
+                [table.party, table.calls, table.create_uid,
+                    table.create_date],
+                [[p, 1, user, CurrentTimestamp()] for p in sorted(party_ids)],
+                on_conflict=Conflict(table,
+                    indexed_columns=[table.party],
+                    columns=[table.calls, table.write_uid, table.write_date],
+                    values=[table.calls + 1, user, CurrentTimestamp()])))
+
+
 class Case(metaclass=PoolMeta):
     __name__ = 'crm.service.case'
 
@@ -234,6 +278,7 @@ class Case(metaclass=PoolMeta):
         routed) at once. The calls of one caller about one category share
         their case. The caller and the cases are looked up beyond the
         record rules: the telephony system takes the calls of every team."""
+        Caller = Pool().get('crm.service.intake.caller')
         results = [None] * len(calls)
         intakes = {}
         for index, call in enumerate(calls):
@@ -246,6 +291,7 @@ class Case(metaclass=PoolMeta):
         for values in intakes.values():
             values['party'], values['party_name'] = parties.get(
                 values['number'], (None, None))
+        Caller.take({v['party'] for v in intakes.values() if v['party']})
         existing = cls._intake_existing({
                 (v['company'], v['party'], v['category'])
                 for v in intakes.values() if v['party']})

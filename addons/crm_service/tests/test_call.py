@@ -12,8 +12,10 @@ from trytond.modules.crm_sales.tests.tools import create_user
 from trytond.modules.crm_service.call import Call, CallQueue
 from trytond.modules.crm_service.tests.test_intake import (
     LINE_NUMBER, create_caller, create_line)
+from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
+from trytond.transaction import Transaction
 
 AGENT = ['crm_service.group_crm_service_agent']
 
@@ -206,6 +208,39 @@ class CallRouteTestCase(RouteTestCase):
                 HTTPStatus.CREATED, HTTPStatus.INTERNAL_SERVER_ERROR,
                 HTTPStatus.CREATED])
         self.assertEqual(self.case_count(), before + 2)
+
+    def test_concurrent_calls_one_case(self):
+        """A call taken in a transaction that began before another call of
+        the caller was committed finds that call's case, taken again"""
+        pool = Pool(self.db_name)
+        Case = pool.get('crm.service.case')
+        with Transaction().start(self.db_name, 0) as transaction:
+            company, = pool.get('company.company').search([])
+            create_caller(company, "Concurrent", phone='+8613800138002')
+            transaction.commit()
+        call = {'ani': '+8613800138002', 'dnis': LINE_NUMBER,
+            'ivr_choice': '1'}
+
+        with Transaction().start(self.db_name, 0) as second:
+            # The snapshot of the second transaction
+            Case.search([], limit=1)
+            with Transaction().new_transaction() as first:
+                (case, outcome), = Case.intake_calls([call])
+                first.commit()
+            self.assertEqual(outcome, 'created')
+            try:
+                result, = Case.intake_calls([call])
+            except backend.DatabaseOperationalError:
+                # As the call queue does
+                second.rollback()
+                result, = Case.intake_calls([call])
+            second.commit()
+
+        self.assertEqual(result, (case, 'open'))
+        with Transaction().start(self.db_name, 0):
+            self.assertEqual(Case.search(
+                    [('caller_number', '=', '+8613800138002')], count=True),
+                1)
 
 
 del RouteTestCase
