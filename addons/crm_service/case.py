@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+from collections import defaultdict
 from itertools import groupby
 
 from trytond.cache import Cache
@@ -10,7 +11,7 @@ from trytond.model.exceptions import RecursionError
 from trytond.modules.crm_sales.segment import SEGMENTS
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import CaseClosedError, CaseResolutionError
 
@@ -51,6 +52,8 @@ class Category(ModelSQL, ModelView):
     children = fields.One2Many(
         'crm.service.case.category', 'parent', "Children")
     _parents = Cache('crm.service.case.category.parents', context=False)
+    _rec_names = Cache(
+        'crm.service.case.category.rec_names', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -75,9 +78,23 @@ class Category(ModelSQL, ModelView):
         return chain
 
     @classmethod
+    def rec_names(cls, ids):
+        """Return the names of the categories by id, in the language of the
+        context, from the names of every category kept in a cache cleared
+        when a category changes"""
+        language = Transaction().language
+        names = cls._rec_names.get(language)
+        if names is None:
+            with without_check_access():
+                names = cls._rec_names.set(
+                    language, {c.id: c.rec_name for c in cls.search([])})
+        return {i: names[i] for i in ids if i in names}
+
+    @classmethod
     def on_modification(cls, mode, categories, field_names=None):
         super().on_modification(mode, categories, field_names=field_names)
         cls._parents.clear()
+        cls._rec_names.clear()
 
     def get_rec_name(self, name):
         if self.parent:
@@ -353,18 +370,26 @@ class Case(Workflow, ModelSQL, ModelView):
             ]
 
     @classmethod
-    def preprocess_values(cls, mode, values):
+    def create(cls, vlist):
+        "Number the new cases, from one sequence query a company"
         pool = Pool()
         Configuration = pool.get('crm.service.configuration')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            company_id = values.get(
-                'company', Transaction().context.get('company'))
-            sequence = Configuration(1).get_multivalue(
-                'case_sequence', company=company_id)
-            if sequence:
-                values['number'] = sequence.get()
-        return values
+        vlist = [v.copy() for v in vlist]
+        company = Transaction().context.get('company')
+        to_number = defaultdict(list)
+        for values in vlist:
+            if not values.get('number'):
+                to_number[values.get('company', company)].append(values)
+        with without_check_access():
+            configuration = Configuration(1)
+            for company_id, company_vlist in to_number.items():
+                sequence = configuration.get_multivalue(
+                    'case_sequence', company=company_id)
+                if sequence:
+                    for values, number in zip(company_vlist,
+                            sequence.get_many(len(company_vlist))):
+                        values['number'] = number
+        return super().create(vlist)
 
     @classmethod
     def copy(cls, cases, default=None):

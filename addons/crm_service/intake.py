@@ -354,12 +354,15 @@ class Case(metaclass=PoolMeta):
     @classmethod
     def _intake_case_values(cls, values):
         "Return the values of the case created for the call"
+        pool = Pool()
+        Category = pool.get('crm.service.case.category')
         line = values['line']
+        category = values['category']
         return {
             'company': line['company'],
             'subject': cls._intake_call_subject(
                 values['party_name'], values['caller_number'],
-                line['category_names'].get(values['category'])),
+                Category.rec_names([category]).get(category)),
             'party': values['party'],
             'channel': 'phone',
             'category': values['category'],
@@ -449,8 +452,8 @@ class Case(metaclass=PoolMeta):
             (r['company'], r['party']) for r in rows.values() if r['party']}
         contacts = cls._screen_pop_contacts({p for _, p in customers})
         open_cases = cls._screen_pop_open_cases(customers)
-        categories = {c.id: c.rec_name for c in Category.browse(
-                {r['category'] for r in rows.values() if r['category']})}
+        categories = Category.rec_names(
+            {r['category'] for r in rows.values() if r['category']})
         pops = []
         for case, outcome in answered:
             row = rows[case.id]

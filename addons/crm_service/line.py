@@ -102,15 +102,12 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def intake_settings(cls, dnis):
         """Return the settings of the active line dialled as dnis or None:
-        id, company, team, number, category, priority, the category and
-        priority of each IVR choice and the names of the categories (in the
-        language of the context)"""
+        id, company, team, number, category, priority and the category and
+        priority of each IVR choice"""
         number = normalize_number(dnis)
         if not number:
             return None
-        # The names of the categories are in the language of the context
-        key = (number, Transaction().language)
-        settings = cls._intake_cache.get(key, -1)
+        settings = cls._intake_cache.get(number, -1)
         if settings != -1:
             return settings
         lines = cls.search([('number', '=', number)], limit=1)
@@ -118,8 +115,6 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
         if lines:
             line, = lines
             category = line.category.id if line.category else None
-            categories = [line.category] + [
-                ivr.category for ivr in line.ivr_choices]
             settings = {
                 'id': line.id,
                 'company': line.company.id,
@@ -132,10 +127,8 @@ class Line(DeactivableMixin, ModelSQL, ModelView):
                         ivr.category.id if ivr.category else category,
                         ivr.priority or line.priority)
                     for ivr in line.ivr_choices},
-                'category_names': {
-                    c.id: c.rec_name for c in categories if c},
                 }
-        cls._intake_cache.set(key, settings)
+        cls._intake_cache.set(number, settings)
         return settings
 
 
@@ -183,5 +176,5 @@ class Category(metaclass=PoolMeta):
         pool = Pool()
         Line = pool.get('crm.service.line')
         super().on_modification(mode, categories, field_names=field_names)
-        # The settings of the lines carry the names of the categories
+        # The settings of the lines carry their categories
         Line._intake_cache.clear()

@@ -195,9 +195,16 @@ class IntakeTestCase(unittest.TestCase):
         case, _ = self.call('+86 139 0000 0000', '1')
         self.assertIn("Hardware", case.subject)
         Category.write([case.category], {'name': "Devices"})
-        case, _ = self.call('+86 139 0000 0001', '1')
+        case, outcome = self.call('+86 139 0000 0001', '1')
         self.assertIn("Devices", case.subject)
         self.assertNotIn("Hardware", case.subject)
+        self.assertEqual(case.screen_pop(outcome)['case']['category'],
+            "Devices")
+        # A new parent is in the name the screen pop shows
+        parent, = Category.create([{'name': "Equipment"}])
+        Category.write([case.category], {'parent': parent.id})
+        self.assertEqual(case.screen_pop(outcome)['case']['category'],
+            "Equipment / Devices")
 
     @with_company
     def test_open_case_returned(self):
