@@ -88,7 +88,11 @@ class Category(ModelSQL, ModelView):
             with without_check_access():
                 names = cls._rec_names.set(
                     language, {c.id: c.rec_name for c in cls.search([])})
-        return {i: names[i] for i in ids if i in names}
+        result = {i: names[i] for i in ids if i in names}
+        # Created since the names were kept
+        result.update((c.id, c.rec_name) for c in cls.browse(
+                [i for i in ids if i is not None and i not in names]))
+        return result
 
     @classmethod
     def on_modification(cls, mode, categories, field_names=None):

@@ -362,7 +362,8 @@ class Case(metaclass=PoolMeta):
             'company': line['company'],
             'subject': cls._intake_call_subject(
                 values['party_name'], values['caller_number'],
-                Category.rec_names([category]).get(category)),
+                Category.rec_names([category]).get(category)
+                if category else None),
             'party': values['party'],
             'channel': 'phone',
             'category': values['category'],

@@ -9,6 +9,7 @@ from trytond.modules.crm_sales.tests.tools import (
     create_segment_parties, with_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module
+from trytond.transaction import Transaction
 
 LINE_NUMBER = '+86 21 6000 1000'
 
@@ -160,6 +161,42 @@ class IntakeTestCase(unittest.TestCase):
         self.assertEqual(case.category, self.line.category)
         self.assertEqual(case.priority, 'normal')
         self.assertEqual(case.ivr_choice, '9')
+
+    @with_company
+    def test_line_without_category(self):
+        "A line without category makes cases without category"
+        self.line.category = None
+        self.line.save()
+        case, outcome = self.call('+86 139 0000 0000', '9')
+        self.assertIsNone(case.category)
+        self.assertEqual(case.subject, "Call from +8613900000000")
+        self.assertIsNone(case.screen_pop(outcome)['case']['category'])
+
+    @with_company
+    def test_category_names(self):
+        """The names of the categories, in the language, of those created
+        since they were kept too"""
+        pool = Pool()
+        Category = pool.get('crm.service.case.category')
+        hardware = self.line.ivr_choices[0].category
+        self.assertEqual(
+            Category.rec_names([hardware.id, None]),
+            {hardware.id: "Hardware"})
+        with Transaction().set_context(language='zh_CN'):
+            Category.write([hardware], {'name': "硬件"})
+            self.assertEqual(
+                Category.rec_names([hardware.id]), {hardware.id: "硬件"})
+        self.assertEqual(
+            Category.rec_names([hardware.id]), {hardware.id: "Hardware"})
+        # Inserted behind the ORM, as by a transaction not yet seen
+        table = Category.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.insert([table.name, table.parent],
+                [["Network", hardware.id]]))
+        network, = Category.search([('name', '=', "Network")])
+        self.assertEqual(
+            Category.rec_names([network.id]),
+            {network.id: "Hardware / Network"})
 
     @with_company
     def test_unknown_line(self):
