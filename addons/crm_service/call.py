@@ -25,10 +25,9 @@ from trytond.config import config
 from trytond.exceptions import UserError
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, abort, exceptions, parse_authorization_header,
-    with_pool)
-from trytond.transaction import Transaction, TransactionError
-from trytond.transaction import without_check_access
+    HTTPStatus, Response, abort, exceptions, with_pool)
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 from trytond.worker import run_task
 from trytond.wsgi import app
 
@@ -106,9 +105,9 @@ def parse_call(request):
 
 
 def bearer_token(request):
-    "Return the application key of the request or abort with 401"
-    authorization = parse_authorization_header(
-        request.headers.get('Authorization'))
+    """Return the application key of the request or abort with 401, read
+    as trytond's user_application reads it"""
+    authorization = request.authorization
     if authorization is None:
         abort(HTTPStatus.UNAUTHORIZED)
     if authorization.type == 'bearer':
@@ -264,10 +263,9 @@ _queues_lock = threading.Lock()
 def call_queue(database_name):
     "Return the queue of the calls of the database in this process"
     with _queues_lock:
-        queue = _queues.get(database_name)
-        if queue is None:
-            queue = _queues[database_name] = CallQueue(database_name)
-        return queue
+        if database_name not in _queues:
+            _queues[database_name] = CallQueue(database_name)
+        return _queues[database_name]
 
 
 @app.route('/<database_name>/crm_service/call', methods=['POST'])

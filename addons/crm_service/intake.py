@@ -575,6 +575,7 @@ class Case(metaclass=PoolMeta):
         case = cls.__table__()
         cursor = Transaction().connection.cursor()
         open_cases = defaultdict(list)
+        companies = list({c for c, _ in customers})
         parties = {p for _, p in customers}
         for sub_ids in grouped_slice(list(parties), backend.MAX_QUERY_PARAMS):
             latest = case.select(
@@ -584,6 +585,7 @@ class Case(metaclass=PoolMeta):
                         order_by=[case.create_date.desc, case.id.desc])
                     ).as_('rank'),
                 where=reduce_ids(case.party, list(sub_ids))
+                & case.company.in_(companies)
                 & case.state.in_(OPEN_STATES))
             cursor.execute(*latest.select(
                     latest.company, latest.party, latest.id, latest.number,
