@@ -9,6 +9,7 @@ from tools import ROOT
 from tools.crmctl import Backend, Server, ensure_database, free_port
 
 from .sao import DATABASE
+from .test_service_intake import close_cases, last_case_id
 
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -30,7 +31,9 @@ def server():
     with Server(backend, DATABASE, free_port(), cron=False,
             env=env) as running:
         running.password = password
+        last_case = last_case_id(running)
         yield running
+        close_cases(running, last_case)
     log.close()
 
 
