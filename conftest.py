@@ -11,6 +11,7 @@ through it, as Tryton's own runner does: its set-up, tear-down and output
 checker (decimals on SQLite) then apply.
 """
 import importlib
+import os
 import pathlib
 import unittest
 
@@ -99,3 +100,14 @@ def pytest_pycollect_makemodule(module_path, parent):
         return cls.from_parent(parent, path=module_path)
     if has_load_tests:
         return LoadTestsModule.from_parent(parent, path=module_path)
+
+
+def _install():
+    from tools import testcache, testpool
+
+    testpool.install()
+    if os.environ.get('DB_CACHE'):
+        testcache.install()
+
+
+_install()

@@ -1,17 +1,21 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """./crm's answers to a broken environment: one line and the fix."""
+import io
 import os
+import re
 import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
 
-from tools import ROOT, SetupError, pgcluster
+from tools import ROOT, SetupError, pgcluster, testcache
 from tools.crmctl import (
-    Backend, _write_stamp, check_port, database_state, free_port)
+    Backend, Suite, _write_stamp, check_port, database_state, free_port)
+from tools.progress import Step, Steps
 
 
 @pytest.fixture
@@ -74,3 +78,97 @@ def test_half_created_database_is_rebuilt():
         backend.drop(name)
         (backend.db_path() / f'{name}.stamp.json').unlink(missing_ok=True)
     assert not os.path.exists(backend.db_path() / f'{name}.sqlite')
+
+
+def test_cache_key_follows_the_code_of_the_modules(tmp_path, monkeypatch):
+    "A test or a dependent module's change rebuilds no cached database"
+    addons = tmp_path / 'addons'
+    for module, depends in [('crm_a', ''), ('crm_b', 'crm_a')]:
+        (addons / module / 'tests').mkdir(parents=True)
+        (addons / module / 'tryton.cfg').write_text(
+            f"[tryton]\ndepends:\n    ir\n    {depends}\n")
+        (addons / module / 'model.py').write_text("# model\n")
+        (addons / module / 'tests' / 'test_x.py').write_text("# test\n")
+    (tmp_path / 'requirements.txt').write_text("trytond==8.0.12\n")
+    monkeypatch.setattr(testcache, 'ROOT', tmp_path)
+    monkeypatch.setattr(testcache, 'ADDONS', addons)
+
+    def keys():
+        for function in [testcache.suite_depends, testcache.module_key]:
+            function.cache_clear()
+        return testcache.key(['crm_a']), testcache.key(['party', 'crm_b'])
+    a, b = keys()
+    assert testcache.suite_depends('crm_b') == {'crm_a', 'crm_b'}
+    (addons / 'crm_b' / 'tests' / 'test_x.py').write_text("# edited\n")
+    assert keys() == (a, b)
+    (addons / 'crm_b' / 'model.py').write_text("# a new field\n")
+    a2, b2 = keys()
+    assert a2 == a and b2 != b
+    (addons / 'crm_a' / 'view.xml').write_text("<form/>\n")
+    a3, b3 = keys()
+    assert a3 != a and b3 != b2
+
+
+def test_cache_manifest_replaces_stale_databases(tmp_path):
+    manifest = testcache.Manifest(tmp_path / 'manifest.json')
+    assert manifest.replace('crm_a', 'postgresql:///test-1') is None
+    assert manifest.replace('crm_a', 'postgresql:///test-1') is None
+    assert manifest.replace('crm_a', 'postgresql:///test-2') == (
+        'postgresql:///test-1')
+    manifest.replace('crm_b', '/cache/b.dump')
+    assert manifest.databases() == {'test-2'}
+    assert testcache.modules_of('crm_a-party--create_company') == [
+        'crm_a', 'party']
+
+
+def test_progress_without_terminal():
+    "Plain lines: the start, details at most so often, the end"
+    stream = io.StringIO()
+    with Step("loading", stream, every=60) as step:
+        step.detail("customers")
+        step.detail("history")
+        step.say("a line of its own")
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "crm: loading"
+    assert lines[1].startswith("crm: loading: customers (")
+    assert lines[2] == "a line of its own"
+    assert re.fullmatch(r"crm: loading: done in \d+s", lines[3])
+    assert len(lines) == 4
+
+
+def test_progress_on_terminal():
+    "One line redrawn with the step number, what it does and its time"
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    stream = Terminal()
+    steps = Steps(3, stream)
+    with steps.step("activating") as step:
+        step.detail("load party")
+        time.sleep(1.2)
+    output = stream.getvalue()
+    assert "\r\033[Kcrm: [1/3] activating: load party ... 1s" in output
+    assert output.endswith("crm: [1/3] activating: done in 1s\n")
+
+
+def test_counts_are_of_test_functions(tmp_path):
+    "Subtests are not counted: a function fails once, however many fail"
+    (tmp_path / 'test_sub.py').write_text(
+        "import unittest\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_a(self):\n"
+        "        for i in range(5):\n"
+        "            with self.subTest(i=i):\n"
+        "                self.assertLess(i, 3)\n"
+        "    def test_b(self):\n"
+        "        for i in range(5):\n"
+        "            with self.subTest(i=i):\n"
+        "                pass\n"
+        "    @unittest.skip('no')\n"
+        "    def test_c(self):\n"
+        "        pass\n")
+    suite = Suite('sub', [str(tmp_path / 'test_sub.py'), '-p',
+            'no:cacheprovider', '--rootdir', str(tmp_path)], os.environ,
+        logs=tmp_path)
+    suite.start().wait()
+    assert suite.counts() == {'passed': 1, 'failed': 1, 'skipped': 1}

@@ -4,27 +4,43 @@
 
 The CRM extends these models; their upstream behaviour must not change. The
 upstream scenarios activate their own module: crm_sales is added to it.
+The generic checks of a module test case (views, access, depends, company
+fields ...) are not run again here: crm_sales's test_module runs them.
 """
 import doctest
 import pathlib
 from unittest import mock
 
+from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.party.tests import test_module as party_tests
 from trytond.modules.sale_opportunity.tests import (
     test_module as opportunity_tests)
 from trytond.tests import tools
 from trytond import backend
 from trytond.tests.test_tryton import (
-    STRIP_DECIMAL, OutputChecker, doctest_setup, doctest_teardown)
+    STRIP_DECIMAL, ModuleTestCase, OutputChecker, doctest_setup,
+    doctest_teardown)
 
 CRM = 'crm_sales'
+GENERIC_CHECKS = {name for base in [ModuleTestCase, CompanyTestMixin]
+    for name in dir(base) if name.startswith('test')}
 
 
+def without_generic_checks(cls):
+    "The test case without the checks crm_sales's own test case runs"
+    for name in GENERIC_CHECKS:
+        # unittest and pytest collect only callable attributes
+        setattr(cls, name, None)
+    return cls
+
+
+@without_generic_checks
 class PartyWithCrmTestCase(party_tests.PartyTestCase):
     "party's tests on a database where crm_sales is activated"
     module = CRM
 
 
+@without_generic_checks
 class SaleOpportunityWithCrmTestCase(
         opportunity_tests.SaleOpportunityTestCase):
     "sale_opportunity's tests on a database where crm_sales is activated"

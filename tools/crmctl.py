@@ -8,9 +8,11 @@ modules whose code changed are updated in place.
 """
 import argparse
 import configparser
+import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -21,7 +23,8 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from . import ROOT, SetupError, pgcluster
+from . import ROOT, SetupError, pgcluster, testcache
+from .progress import Step, Steps
 
 VAR = ROOT / 'var'
 BIN = ROOT / '.venv' / 'bin'
@@ -38,22 +41,16 @@ def suite_modules():
 
 
 def addons_hash():
-    "A hash of every file under addons/ (code, XML, translations, data)"
-    return _hash((ROOT / 'addons').rglob('*'))
+    "A hash of what makes the demo database of the suite modules"
+    return testcache.key(suite_modules(), translations=True)
 
 
 def demo_hash():
     "A hash of the demo data generators"
-    return _hash((ROOT / 'tools').glob('demo*.py'))
-
-
-def _hash(paths):
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        if (path.is_file() and '__pycache__' not in path.parts
-                and path.suffix != '.pyc'):
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
+    for path in sorted((ROOT / 'tools').glob('demo*.py')):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -147,10 +144,26 @@ class Backend:
         else:
             (self.db_path() / f'{database}.sqlite').touch()
 
-    def drop_test_databases(self):
+    def copy(self, source, target):
+        "Replace the target database by a copy of the source"
+        self.drop(target)
+        if self.postgresql:
+            self._pg_execute(
+                f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+        else:
+            shutil.copyfile(self.db_path() / f'{source}.sqlite',
+                self.db_path() / f'{target}.sqlite')
+        if (self.db_path() / source).exists():
+            # The filestore of the attachments
+            shutil.copytree(self.db_path() / source, self.db_path() / target)
+
+    def drop_test_databases(self, keep=()):
+        """Drop the databases interrupted tests left (test_<time>) and the
+        cached ones (test-<hash>) no longer served"""
         for (name,) in self._pg_query("SELECT datname FROM pg_database "
-                "WHERE datname LIKE 'test_%%'"):
-            self._pg_execute(f'DROP DATABASE IF EXISTS "{name}"')
+                "WHERE datname LIKE 'test%%'"):
+            if name not in keep:
+                self._pg_execute(f'DROP DATABASE IF EXISTS "{name}"')
 
     def _connect(self):
         import psycopg
@@ -165,15 +178,31 @@ class Backend:
             connection.execute(query)
 
 
-def _admin(backend, database, *args, log, env=None):
-    command = [str(BIN / 'trytond-admin'), '-d', database, *args]
-    result = subprocess.run(
-        command, env=env or backend.env(), cwd=ROOT,
-        stdout=log, stderr=subprocess.STDOUT)
-    if result.returncode:
+def _admin(backend, database, *args, log, env=None, step=None):
+    # -vv: INFO lines name each module as it is loaded
+    command = [str(BIN / 'trytond-admin'), '-vv', '-d', database, *args]
+    if _run(command, env or backend.env(), log, step, _module_loaded):
         raise SetupError(
             f"trytond-admin {' '.join(args)} failed on {database}",
             f"see {log.name}")
+
+
+def _module_loaded(line):
+    match = re.search(r'trytond\.modules (\w+) (load|register)\b', line)
+    return match and f"{match.group(2)} {match.group(1)}"
+
+
+def _run(command, env, log, step=None, detail=None):
+    """Run the command, its output to the log; what detail() finds in a
+    line is shown as what the step does now. Return the exit code."""
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        log.write(line)
+        if step and (text := detail(line)):
+            step.detail(text)
+    return process.wait()
 
 
 def database_state(backend, database, scale, fresh_demo=False):
@@ -208,46 +237,52 @@ def _write_stamp(backend, database, scale):
 def ensure_database(
         backend, database, scale=1.0, quiet=False, fresh_demo=False):
     "Create (or update) the demo database; return the demo password"
-    say = (lambda *a: None) if quiet else (lambda m: print(f"crm: {m}"))
     password_file = secret('demo-password')
     state = database_state(backend, database, scale, fresh_demo=fresh_demo)
     if state == 'ready':
         return password_file.read_text()
     (VAR / 'log').mkdir(parents=True, exist_ok=True)
     log_path = VAR / 'log' / f'setup-{backend.name}-{database}.log'
-    modules = suite_modules()
-    with open(log_path, 'w') as log:
+    output = (open(os.devnull, 'w') if quiet
+        else contextlib.nullcontext(sys.stdout))
+    with open(log_path, 'w') as log, output as stream:
         if state == 'outdated':
-            say(f"updating the modules of {database} ({backend.name})")
-            _admin(backend, database, '-u', *modules,
-                '--activate-dependencies', log=log)
-            _write_stamp(backend, database, scale)
-            return password_file.read_text()
-        start = time.monotonic()
-        say(f"creating the database {database} ({backend.name}); "
-            f"log: {log_path.relative_to(ROOT)}")
-        _stamp_path(backend, database).unlink(missing_ok=True)
-        backend.drop(database)
-        backend.create(database)
+            with Step(f"updating the modules of {database} ({backend.name}"
+                    f"; log: {log_path.relative_to(ROOT)})", stream) as step:
+                _admin(backend, database, '-u', *suite_modules(),
+                    '--activate-dependencies', log=log, step=step)
+        else:
+            _build(backend, database, scale, password_file, log,
+                Steps(3, stream))
+        _write_stamp(backend, database, scale)
+    return password_file.read_text()
+
+
+def _build(backend, database, scale, password_file, log, steps):
+    modules = suite_modules()
+    _stamp_path(backend, database).unlink(missing_ok=True)
+    backend.drop(database)
+    backend.create(database)
+    with steps.step(f"creating the database {database} ({backend.name}; "
+            f"log: {log.name})") as step:
         env = backend.env(TRYTONPASSFILE=str(password_file))
         _admin(backend, database, '--all', '--email',
-            'admin@crm-demo.example.com', log=log, env=env)
-        say("activating " + ', '.join(modules))
+            'admin@crm-demo.example.com', log=log, env=env, step=step)
+    with steps.step("activating " + ', '.join(modules)) as step:
         _admin(backend, database, '-u', *modules, '--activate-dependencies',
-            '-l', 'zh_CN', log=log)
-        say(f"loading the demo data (scale {scale})")
-        result = subprocess.run(
-            [str(BIN / 'python'), '-m', 'tools.demo', '-d', database,
-                '--scale', str(scale), '--password-file',
-                str(password_file)],
-            env=backend.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        if result.returncode:
+            '-l', 'zh_CN', log=log, step=step)
+    with steps.step(f"loading the demo data (scale {scale})") as step:
+        command = [str(BIN / 'python'), '-m', 'tools.demo', '-d', database,
+            '--scale', str(scale), '--password-file', str(password_file)]
+        if _run(command, backend.env(), log, step, _demo_step):
             raise SetupError(
                 f"the demo data could not be loaded into {database}",
-                f"see {log_path}")
-        _write_stamp(backend, database, scale)
-        say(f"database ready in {time.monotonic() - start:.0f}s")
-    return password_file.read_text()
+                f"see {log.name}")
+
+
+def _demo_step(line):
+    match = re.match(r'demo: (\[\d+/\d+\] .*)', line)
+    return match and match.group(1)
 
 
 def free_port():
@@ -422,10 +457,10 @@ def banner(server, password, seconds):
 class Suite:
     "One pytest run, its log and its JUnit report"
 
-    def __init__(self, name, args, env):
+    def __init__(self, name, args, env, logs=VAR / 'log'):
         self.name = name
-        self.log = VAR / 'log' / f'test-{name}.log'
-        self.junit = VAR / 'log' / f'junit-{name}.xml'
+        self.log = logs / f'test-{name}.log'
+        self.junit = logs / f'junit-{name}.xml'
         self.command = [str(BIN / 'python'), '-m', 'pytest', '-q', '-rfE',
             f'--junitxml={self.junit}', *args]
         self.env = env
@@ -449,58 +484,89 @@ class Suite:
         return code
 
     def counts(self):
+        """Test functions and scenarios by outcome (pytest's own figures
+        count every subtest of a function)"""
         counts = {'passed': 0, 'failed': 0, 'skipped': 0}
         if not self.junit.exists():
             return counts
-        for suite in ET.parse(self.junit).getroot().iter('testsuite'):
-            tests = int(suite.get('tests', 0))
-            failed = int(suite.get('failures', 0)) + int(
-                suite.get('errors', 0))
-            skipped = int(suite.get('skipped', 0))
-            counts['failed'] += failed
-            counts['skipped'] += skipped
-            counts['passed'] += tests - failed - skipped
+        for case in ET.parse(self.junit).getroot().iter('testcase'):
+            outcomes = {child.tag for child in case}
+            if outcomes & {'failure', 'error'}:
+                counts['failed'] += 1
+            elif 'skipped' in outcomes:
+                counts['skipped'] += 1
+            else:
+                counts['passed'] += 1
         return counts
+
+    def progress(self):
+        "The share of its tests done, as pytest last printed it"
+        with open(self.log, 'rb') as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 4096))
+            found = re.findall(rb'\[ *(\d+)%\]', log.read())
+        return f"{self.name} {int(found[-1]) if found else 0}%"
 
 
 def test(options):
     started = time.monotonic()
-    code = addons_hash()
-    cache = VAR / 'cache'
-    cache.mkdir(parents=True, exist_ok=True)
-    # A cached database is only valid for the code it was built from
-    for old in cache.iterdir():
-        if old.name != code:
-            shutil.rmtree(old, ignore_errors=True)
+    unit_args, browser_args = _split_paths(options.pytest_args)
     suites = []
-    unit_args = ['addons', 'tests', '--ignore=tests/browser']
-    if options.backend in ('all', 'sqlite'):
+    if unit_args is not None and options.backend in ('all', 'sqlite'):
         env = Backend('sqlite').env(test=True,
-            DB_CACHE=str(cache / code / 'sqlite'), DB_NAME=':memory:')
-        suites.append(Suite('sqlite', unit_args + options.pytest_args, env))
-    if options.backend in ('all', 'postgresql'):
+            DB_CACHE=str(VAR / 'cache' / 'sqlite'), DB_NAME=':memory:')
+        suites.append(Suite('sqlite', unit_args, env))
+    if unit_args is not None and options.backend in ('all', 'postgresql'):
         backend = Backend('postgresql')
-        env = backend.env(
-            test=True, DB_CACHE=str(cache / code / 'postgresql'))
+        # Cached databases are templates, copied by CREATE DATABASE
+        env = backend.env(test=True, DB_CACHE='postgresql://')
         env.pop('DB_NAME', None)
-        backend.drop_test_databases()
-        suites.append(Suite(
-                'postgresql', unit_args + options.pytest_args, env))
-    print(f"crm: running the tests on {', '.join(s.name for s in suites)} "
-        "(logs in var/log/test-*.log)", flush=True)
-    codes = {}
-    for suite in suites:
-        suite.start()
-    for suite in suites:
-        codes[suite.name] = suite.wait()
-    if options.browser:
-        browser = Suite('browser', ['tests/browser'] + options.pytest_args,
-            Backend('sqlite').env())
-        print("crm: running the browser tests", flush=True)
-        browser.start()
-        codes[browser.name] = browser.wait()
-        suites.append(browser)
+        backend.drop_test_databases(
+            keep=testcache.Manifest(testcache.manifest_path(
+                    'postgresql')).databases())
+        suites.append(Suite('postgresql', unit_args, env))
+    if browser_args is not None and options.browser:
+        suites.append(Suite('browser', browser_args, Backend('sqlite').env()))
+    codes = run_suites(suites)
     return report(suites, codes, time.monotonic() - started)
+
+
+def _split_paths(args):
+    """The arguments of the unit suites and of the browser suite, None for
+    a suite that none of the given test paths is in; every test by
+    default"""
+    browser = 'tests/browser'
+    paths = [a for a in args
+        if not a.startswith('-') and (ROOT / a.split('::')[0]).exists()]
+    options = [a for a in args if a not in paths]
+    if not paths:
+        paths = ['addons', 'tests', browser]
+    unit = [p for p in paths if not p.startswith(browser)]
+    in_browser = [p for p in paths if p.startswith(browser)]
+    return (unit + [f'--ignore={browser}'] + options if unit else None,
+        in_browser + options if in_browser else None)
+
+
+def run_suites(suites):
+    """Run the unit suites at once, and the browser suite as soon as one of
+    them ends (so that both cores stay busy); return their exit codes"""
+    codes = {}
+    waiting = [s for s in suites if s.name == 'browser']
+    running = [s.start() for s in suites if s not in waiting]
+    names = ', '.join(s.name for s in suites)
+    with Step(f"running the tests: {names} (logs in var/log/test-*.log)",
+            every=60) as step:
+        while running:
+            for suite in [s for s in running if s.process.poll() is not None]:
+                codes[suite.name] = suite.wait()
+                running.remove(suite)
+                step.say(f"crm: {suite.name} tests ended in "
+                    f"{suite.seconds:.0f}s")
+                if waiting:
+                    running.append(waiting.pop().start())
+            step.detail(', '.join(s.progress() for s in running))
+            time.sleep(1)
+    return codes
 
 
 def report(suites, codes, seconds):

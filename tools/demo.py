@@ -9,6 +9,7 @@ set-up uses Tryton's own scenario tools (proteus); the volume is created
 through the models in batches.
 """
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import random
@@ -108,12 +109,6 @@ MEDIA = ["Trade show", "Webinar", "E-mail", "Search ads"]
 SOURCES = ["Website", "Referral", "Cold call", "Partner"]
 
 
-def _suite_modules():
-    from . import ROOT
-    return sorted(p.parent.name for p in (ROOT / 'addons').glob(
-            '*/tryton.cfg'))
-
-
 def setup_accounting(today):
     "Company, chart of accounts and fiscal years through proteus"
     from proteus import Model
@@ -151,14 +146,14 @@ class Generator:
         self.today = today
         self.scale = scale
 
-    def run(self):
+    STEPS = ['geography', 'catalogue', 'people', 'customers', 'marketing',
+        'history', 'pipeline']
+
+    def run(self, progress):
         self.company = self.pool.get('company.company').search([])[0]
-        for step in [self.geography, self.catalogue, self.people,
-                self.customers, self.marketing, self.history,
-                self.pipeline]:
-            start = time.monotonic()
-            step()
-            log(f"{step.__name__}: {time.monotonic() - start:.1f}s")
+        for name in self.STEPS:
+            with progress(name):
+                getattr(self, name)()
 
     def geography(self):
         Country = self.pool.get('country.country')
@@ -490,26 +485,34 @@ def log(message):
     print(f"demo: {message}", file=sys.stderr, flush=True)
 
 
-# Suite modules' demos (tools/demo_<concept>.py) that build on one another
-DEMO_ORDER = [
-    'territory', 'activity', 'target', 'assignment', 'proposal', 'service']
+# The suite modules' demos (tools/demo_<concept>.py), in the order they
+# build on one another: teams and territories first
+DEMOS = ['territory', 'activity', 'target', 'assignment', 'proposal',
+    'service', 'knowledge_base', 'knowledge_home', 'knowledge_watch',
+    'service_intake', 'service_route', 'service_sla', 'service_visit']
 
 
-def populate_modules(pool, rng, today):
-    "Each suite module's own demo, teams and territories first"
-    from . import ROOT
+def module_demos(activated):
+    "The demos of the activated suite modules, in order"
+    demos = (importlib.import_module(f'tools.demo_{d}') for d in DEMOS)
+    return [d for d in demos
+        if getattr(d, 'MODULE', 'crm_sales') in activated]
 
-    def order(path):
-        concept = path.stem[len('demo_'):]
-        return (DEMO_ORDER.index(concept) if concept in DEMO_ORDER
-            else len(DEMO_ORDER), concept)
-    activated = _activated(pool)
-    for path in sorted((ROOT / 'tools').glob('demo_*.py'), key=order):
-        module = importlib.import_module(f'tools.{path.stem}')
-        if getattr(module, 'MODULE', 'crm_sales') in activated:
-            start = time.monotonic()
-            module.populate(pool, rng, today)
-            log(f"{path.stem}: {time.monotonic() - start:.1f}s")
+
+class Progress:
+    "Numbered steps on stderr, read by ./crm: 'demo: [3/20] customers'"
+
+    def __init__(self, total):
+        self.total = total
+        self.number = 0
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        self.number += 1
+        log(f"[{self.number}/{self.total}] {name}")
+        start = time.monotonic()
+        yield
+        log(f"{name}: {time.monotonic() - start:.1f}s")
 
 
 def _activated(pool):
@@ -525,44 +528,65 @@ def set_passwords(pool, password):
 
 def generate(database, config_file=None, scale=1.0, seed=42, today=None,
         password=None):
-    "Fill an activated database with the demo"
+    "Fill an activated database with the demo, in one transaction"
     from proteus import config as pconfig
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
 
     today = today or dt.date.today()
     pconfig.set_trytond(database, config_file=config_file)
-    start = time.monotonic()
-    setup_accounting(today)
-    log(f"accounting: {time.monotonic() - start:.1f}s")
-    # Locking records asks for a restart with the locks taken upfront
-    extras = {'_lock_tables': [
-            'ir_sequence', 'ir_sequence_strict', 'account_journal_period']}
+    pool = Pool()
+    with Transaction().start(database, 0, readonly=True):
+        demos = module_demos(_activated(pool))
+    progress = Progress(
+        1 + len(Generator.STEPS) + len(demos))
+    with progress('accounting'):
+        setup_accounting(today)
+    extras = {'_lock_tables': _locked_tables(pool)}
     while True:
         with Transaction().start(database, 0, **extras) as transaction:
             try:
-                _populate(Pool(), transaction, scale, seed, today, password)
+                _populate(pool, transaction, scale, seed, today, password,
+                    demos, progress)
             except TransactionError as error:
+                # Not expected: every lock is taken upfront
                 log(f"restart: {error.__dict__}")
                 transaction.rollback()
                 error.fix(extras)
+                progress.number = 1
                 continue
             # The sales were processed above: drop their queued duplicates
-            Queue = Pool().get('ir.queue')
+            Queue = pool.get('ir.queue')
             Queue.delete(Queue.browse(transaction.tasks))
             transaction.tasks.clear()
             transaction.commit()
             break
 
 
-def _populate(pool, transaction, scale, seed, today, password):
+def _locked_tables(pool):
+    """The tables the demo locks, taken when its transaction starts so that
+    it never restarts: the sequences, the journal periods and the singletons
+    (creating a singleton locks its table)"""
+    from trytond.model import ModelSingleton, ModelSQL
+    tables = ['ir_sequence', 'ir_sequence_strict', 'account_journal_period']
+    for _, model in pool.iterobject():
+        if (issubclass(model, ModelSingleton) and issubclass(model, ModelSQL)
+                and not model.table_query()):
+            tables.append(model._table)
+    return tables
+
+
+def _populate(pool, transaction, scale, seed, today, password, demos,
+        progress):
     rng = random.Random(seed)
     company, = pool.get('company.company').search([])
     with transaction.set_context(
             company=company.id, companies=[company.id],
             queue_batch=False, _skip_warnings=True):
-        Generator(pool, rng, today, scale).run()
-        populate_modules(pool, rng, today)
+        Generator(pool, rng, today, scale).run(progress)
+        for demo in demos:
+            with progress(demo.__name__.split('.demo_')[1]):
+                demo.populate(pool, rng, today)
         if password:
             set_passwords(pool, password)
 

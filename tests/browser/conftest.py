@@ -9,7 +9,6 @@ from tools import ROOT
 from tools.crmctl import Backend, Server, ensure_database, free_port
 
 from .sao import DATABASE
-from .test_service_intake import close_cases, last_case_id
 
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -20,21 +19,24 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope='session')
 def server():
+    """The demo, built once for its code, served from a copy made for this
+    run: what the tests change is gone at the next run"""
     backend = Backend('sqlite')
     password = ensure_database(
-        backend, DATABASE, scale=0.1, quiet=True, fresh_demo=True)
-    log = open(ROOT / 'var' / 'log' / 'browser-server.log', 'w')
+        backend, f'{DATABASE}_demo', scale=0.1, quiet=True, fresh_demo=True)
+    backend.copy(f'{DATABASE}_demo', DATABASE)
     # The competitor pages of the tests are served on 127.0.0.1; trytond
     # reads the environment before its configuration file, which has no
     # [crm_knowledge] section
     env = {'TRYTOND_CRM_KNOWLEDGE__ALLOWED_HOSTS': '127.0.0.1'}
-    with Server(backend, DATABASE, free_port(), cron=False,
-            env=env) as running:
-        running.password = password
-        last_case = last_case_id(running)
-        yield running
-        close_cases(running, last_case)
-    log.close()
+    server = Server(backend, DATABASE, free_port(), cron=False, env=env)
+    with open(ROOT / 'var' / 'log' / 'browser-server.log', 'w') as log:
+        server.start(log=log)
+        try:
+            server.password = password
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope='session')

@@ -44,29 +44,6 @@ def admin_session(server):
     return f'admin:{user_id}:{token}'
 
 
-def close_cases(server, after_id):
-    """Resolve and close the open cases after the id: their agents take
-    cases again in the next run on the same demo database"""
-    session = admin_session(server)
-    ids = rpc(server, 'model.crm.service.case.search', [[
-                ('id', '>', after_id),
-                ('state', 'not in', ['resolved', 'closed']),
-                ], 0, None, None, {}], session)
-    if ids:
-        rpc(server, 'model.crm.service.case.write',
-            [ids, {'resolution': "Closed after the browser tests."}, {}],
-            session)
-        for button in ['start', 'resolve', 'close']:
-            rpc(server, f'model.crm.service.case.{button}', [ids, {}],
-                session)
-
-
-def last_case_id(server):
-    ids = rpc(server, 'model.crm.service.case.search',
-        [[], 0, 1, [('id', 'DESC')], {}], admin_session(server))
-    return ids[0] if ids else 0
-
-
 def cases(server, domain, fields):
     return rpc(server, 'model.crm.service.case.search_read',
         [domain, 0, None, None, fields, {}], admin_session(server))

@@ -1,0 +1,169 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The test databases that trytond caches, keyed on what builds them.
+
+trytond names a cached database after its modules only, so after a change
+of model code it would serve a stale database. ``install()`` (called by the
+root conftest.py in every test process) adds to that name a key of the files
+that make the database: the Python code, XML, tryton.cfg and data of the
+suite modules it contains and of the suite modules they depend on, and the
+pinned versions of upstream Tryton. Tests, templates, READMEs and the
+translations (a test database loads English only) are not part of it, so
+editing a test or a crm_knowledge model rebuilds none of crm_sales's
+databases.
+
+A manifest beside the cache remembers which cached database serves each
+name, so the one a change made stale is removed when its successor is
+first asked for: the cache never grows with the edits.
+"""
+import configparser
+import functools
+import hashlib
+import json
+import os
+import pathlib
+
+from . import ROOT
+
+ADDONS = ROOT / 'addons'
+# Parts of a module that never reach a database
+NOT_IN_DATABASE = {'tests', 'readme', 'templates', '__pycache__'}
+
+
+@functools.cache
+def suite_depends(module):
+    "The suite modules that the module depends on, itself included"
+    cfg = ADDONS / module / 'tryton.cfg'
+    if not cfg.exists():
+        return frozenset()
+    parser = configparser.ConfigParser()
+    parser.read(cfg)
+    depends = parser.get('tryton', 'depends', fallback='').split()
+    result = {module}
+    for name in depends:
+        result |= suite_depends(name)
+    return frozenset(result)
+
+
+@functools.cache
+def module_key(module, translations):
+    """A hash of the files of one suite module that make its database,
+    with the translations or without (English only)"""
+    skip = NOT_IN_DATABASE | (set() if translations else {'locale'})
+    digest = hashlib.sha256()
+    folder = ADDONS / module
+    for path in sorted(folder.rglob('*')):
+        relative = path.relative_to(folder)
+        if (path.is_file() and not skip & set(relative.parts)
+                and path.suffix != '.pyc'):
+            digest.update(str(relative).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def key(modules, translations=False):
+    "The key of a database where the modules are activated"
+    suite = set()
+    for module in modules:
+        suite |= suite_depends(module)
+    digest = hashlib.sha256((ROOT / 'requirements.txt').read_bytes())
+    for module in sorted(suite):
+        digest.update(
+            f'{module}:{module_key(module, translations)}'.encode())
+    return digest.hexdigest()[:16]
+
+
+def modules_of(name):
+    "The modules of a trytond cache name: 'a-b[--language or set-up]'"
+    return name.split('--', 1)[0].split('-')
+
+
+class Manifest:
+    "Which cached database serves each name, kept in a JSON file"
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+
+    def _load(self):
+        try:
+            return json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def replace(self, name, cache_file):
+        "Record cache_file for name; return the one it replaces, if any"
+        entries = self._load()
+        old = entries.get(name)
+        if old == cache_file:
+            return None
+        entries[name] = cache_file
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(entries, indent=1, sort_keys=True))
+        return old
+
+    def databases(self):
+        "The names of the cached PostgreSQL databases in the manifest"
+        return {f.rsplit('/', 1)[1] for f in self._load().values()
+            if f.startswith('postgresql://')}
+
+
+def manifest_path(backend_name):
+    return ROOT / 'var' / 'cache' / f'manifest-{backend_name}.json'
+
+
+def install():
+    "Key trytond's test database cache on the code (see the docstring)"
+    from trytond import backend
+    from trytond.tests import test_tryton
+
+    original = test_tryton._db_cache_file
+    manifest = Manifest(manifest_path(backend.name))
+
+    def db_cache_file(path, name):
+        cache_file = original(path, f'{name}@{key(modules_of(name))}')
+        stale = manifest.replace(name, cache_file)
+        if stale:
+            _remove(stale, backend.name)
+        return cache_file
+    test_tryton._db_cache_file = db_cache_file
+    test_tryton.activate_module = exact_modules(test_tryton.activate_module)
+
+
+def exact_modules(activate_module):
+    """A test class gets a database of its modules, not one that an earlier
+    class left with more suite modules: trytond would activate what is
+    missing and cache that database under the name of fewer modules, so the
+    tests would depend on their order and a cached database on code outside
+    its key"""
+    from trytond.tests.test_tryton import DB_NAME, db_exist, drop_db
+
+    from .testpool import loaded_modules
+
+    @functools.wraps(activate_module)
+    def wrapper(modules, lang='en'):
+        modules = [modules] if isinstance(modules, str) else modules
+        wanted = set().union(*map(suite_depends, modules))
+        if db_exist(DB_NAME) and (
+                wanted != loaded_modules(DB_NAME) & suite_modules()):
+            drop_db()
+        return activate_module(modules, lang=lang)
+    return wrapper
+
+
+def suite_modules():
+    return {p.parent.name for p in ADDONS.glob('*/tryton.cfg')}
+
+
+def _remove(cache_file, backend_name):
+    if cache_file.startswith('postgresql://'):
+        from psycopg.sql import SQL, Identifier
+
+        from trytond.transaction import Transaction
+        name = cache_file.rsplit('/', 1)[1]
+        with Transaction().start(
+                None, 0, close=True, autocommit=True) as transaction:
+            transaction.connection.cursor().execute(
+                SQL("DROP DATABASE IF EXISTS {}").format(Identifier(name)))
+            transaction.database.clear_cache()
+    elif os.path.exists(cache_file):
+        os.unlink(cache_file)
