@@ -189,6 +189,8 @@ class Rating(ModelSQL, ModelView):
             return contact.value
 
     def send_request(self):
+        pool = Pool()
+        CaseEmail = pool.get('crm.service.case.email')
         to = self.email
         if not to:
             return
@@ -203,6 +205,7 @@ class Rating(ModelSQL, ModelView):
                 case=self.case.rec_name,
                 subject=self.case.subject,
                 links=self.links()))
+        CaseEmail.keep_sent(self.case, msg)
         send_message_transactional(msg, from_, [to])
 
 

@@ -116,6 +116,11 @@ class SatisfactionTestCase(unittest.TestCase):
         body = msg.get_content()
         for score in range(1, 6):
             self.assertIn(rating.url(score), body)
+        # Its replies go to the case
+        email, = case.emails
+        self.assertEqual(
+            (email.message_id, email.direction),
+            (msg['Message-ID'], 'outgoing'))
 
     @with_company
     def test_token_signature(self):
