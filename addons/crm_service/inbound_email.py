@@ -7,9 +7,11 @@ belongs there: it answers an e-mail the suite sent about the case, or its
 sender is the customer of the case (address or company domain on record).
 Case numbers are sequential, so a number in the subject proves nothing."""
 import datetime
+import email
 import re
 import secrets
 from email.errors import ObsoleteHeaderDefect
+from email.policy import default as email_policy_default
 from email.utils import make_msgid
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -22,6 +24,7 @@ ACTION = 'crm.service.case|from_inbound_email'
 MESSAGE_ID_RE = re.compile(r'<[^<>\s]+>')
 SUBJECT_NUMBER_RE = re.compile(r'\[([^\[\]\s]+)\]')
 TAG_RE = re.compile(r'<[^>]*>')
+RATING_TOKEN_RE = re.compile(r'(/crm_service/rate/)[^\s?#<>"\']+')
 # Anyone can have an address there: they are no company's domain
 FREE_MAIL_DOMAINS = frozenset({
         '126.com', '139.com', '163.com', '188.com', 'aliyun.com', 'aol.com',
@@ -79,6 +82,29 @@ class CaseEmail(ModelSQL, ModelView):
                     'subject': (msg['Subject'] or '')[:200],
                     'direction': 'outgoing',
                     }])
+
+
+class Email(metaclass=PoolMeta):
+    __name__ = 'inbound.email'
+
+    def _as_dict(self, raw):
+        "Give the texts decoded: inbound_email gives them still encoded"
+        value = super()._as_dict(raw)
+        if isinstance(raw, str):
+            message = email.message_from_string(
+                raw, policy=email_policy_default)
+        else:
+            message = email.message_from_bytes(
+                raw, policy=email_policy_default)
+        for key, subtype in [('text', 'plain'), ('html', 'html')]:
+            body = message.get_body(preferencelist=(subtype,))
+            if body is not None:
+                try:
+                    value[key] = body.get_content()
+                except LookupError:
+                    # An unknown charset: keep the text as it came
+                    pass
+        return value
 
 
 class Rule(metaclass=PoolMeta):
@@ -226,9 +252,11 @@ class Case(metaclass=PoolMeta):
 
     @classmethod
     def _email_body(cls, message):
-        if message.get('text'):
-            return message['text'].strip()
-        return TAG_RE.sub('', message.get('html') or '').strip()
+        body = (message.get('text')
+            or TAG_RE.sub('', message.get('html') or ''))
+        # A reply quoting the rating e-mail must not give its links to the
+        # agents that the rating measures
+        return RATING_TOKEN_RE.sub(r'\1-', body.strip())
 
     @classmethod
     def _create_from_email(cls, line, message):

@@ -357,6 +357,36 @@ class InboundEmailTestCase(unittest.TestCase):
                         attachments=[('evil.pdf', b'%PDF-1.4 evil')]))
                 self.assertNotAppended(case, reply)
 
+    @with_company
+    def test_quoted_rating_links(self):
+        "A reply quoting the rating e-mail does not show its links to agents"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        case = self.resolved_case()
+        case.contact, = [
+            m for m in self.party.contact_mechanisms if m.type == 'email']
+        case.save()
+        with patch(SENDER) as send:
+            Case.close([case])
+        msg, _, _ = send.call_args.args
+        rating, = case.ratings
+        signature = rating.token.partition('.')[2]
+        quoted = '\n'.join(
+            f'> {line}' for line in msg.get_content().splitlines())
+        # Long lines are sent quoted-printable, Chinese text in base64
+        for text in ["Still broken.", "还是坏的。"]:
+            with self.subTest(text=text):
+                reply = self.receive(message(
+                        "Re: Rate our service", f"{text}\n\n{quoted}",
+                        in_reply_to=msg['Message-ID']))
+                self.assertEqual(reply, case)
+                activity, = self.activities(case)
+                self.assertTrue(activity.description.startswith(text))
+                self.assertIn('/crm_service/rate/', activity.description)
+                self.assertNotIn(signature[:16], activity.description)
+                self.assertNotIn(signature[-16:], activity.description)
+                Pool().get('crm.activity').delete([activity])
+
 
 class InboundEmailRouteTestCase(RouteTestCase):
     "Test the e-mails the mail server posts to the inbox"
