@@ -58,11 +58,6 @@ class Rating(ModelSQL, ModelView):
     comment = fields.Text("Comment", readonly=True)
     requested_at = fields.DateTime("Requested at", readonly=True)
     rated_at = fields.DateTime("Rated at", readonly=True)
-    links = fields.Function(
-        fields.Text(
-            "Rating Links",
-            help="The one-click link of each score sent to the customer."),
-        'get_links')
 
     @classmethod
     def __setup__(cls):
@@ -133,9 +128,10 @@ class Rating(ModelSQL, ModelView):
             url += f'?score={score}'
         return url
 
-    def get_links(self, name):
-        if self.score is None:
-            return '\n'.join(f'{s}: {self.url(s)}' for s in SCORES)
+    def links(self):
+        """The one-click link of each score, for the customer only: the
+        agent that the rating measures must not see them"""
+        return '\n'.join(f'{s}: {self.url(s)}' for s in SCORES)
 
     @classmethod
     def parse_score(cls, value):
@@ -193,6 +189,8 @@ class Rating(ModelSQL, ModelView):
             return contact.value
 
     def send_request(self):
+        pool = Pool()
+        CaseEmail = pool.get('crm.service.case.email')
         to = self.email
         if not to:
             return
@@ -206,7 +204,8 @@ class Rating(ModelSQL, ModelView):
                 'crm_service.msg_rating_email_body',
                 case=self.case.rec_name,
                 subject=self.case.subject,
-                links=self.links))
+                links=self.links()))
+        CaseEmail.keep_sent(self.case, msg)
         send_message_transactional(msg, from_, [to])
 
 
@@ -215,25 +214,12 @@ class Case(metaclass=PoolMeta):
 
     ratings = fields.One2Many(
         'crm.service.rating', 'case', "Ratings", readonly=True)
-    rating_links = fields.Function(
-        fields.Text(
-            "Rating Links",
-            help="The one-click links sent to rate the latest close."),
-        'get_rating_links')
 
     @classmethod
     def copy(cls, cases, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('ratings')
         return super().copy(cases, default=default)
-
-    def get_rating_links(self, name):
-        pool = Pool()
-        Rating = pool.get('crm.service.rating')
-        ratings = Rating.search(
-            [('case', '=', self.id)], order=[('id', 'DESC')], limit=1)
-        if ratings:
-            return ratings[0].links
 
     @classmethod
     def _close(cls, cases):

@@ -71,9 +71,9 @@ class SatisfactionTestCase(unittest.TestCase):
         self.assertTrue(rating.requested_at)
         self.assertTrue(rating.nonce)
 
-        # A case without e-mail is rated through the links of the form
+        # A case without e-mail sends no links
         self.sent.assert_not_called()
-        links = case.rating_links.splitlines()
+        links = rating.links().splitlines()
         self.assertEqual(len(links), 5)
         database = quote(Transaction().database.name)
         self.assertRegex(
@@ -89,8 +89,9 @@ class SatisfactionTestCase(unittest.TestCase):
         case = Case(case.id)
         self.assertEqual(len(case.ratings), 2)
         self.assertIn(rating, case.ratings)
-        # The form shows the links of the latest request
-        self.assertNotEqual(case.rating_links, '\n'.join(links))
+        # Each request has its own links
+        latest, = [r for r in case.ratings if r != rating]
+        self.assertNotEqual(latest.links(), '\n'.join(links))
 
     @with_company
     def test_close_twice_one_rating(self):
@@ -115,6 +116,11 @@ class SatisfactionTestCase(unittest.TestCase):
         body = msg.get_content()
         for score in range(1, 6):
             self.assertIn(rating.url(score), body)
+        # Its replies go to the case
+        email, = case.emails
+        self.assertEqual(
+            (email.message_id, email.direction),
+            (msg['Message-ID'], 'outgoing'))
 
     @with_company
     def test_token_signature(self):
@@ -168,7 +174,6 @@ class SatisfactionTestCase(unittest.TestCase):
         rating = Rating(rating.id)
         self.assertEqual((rating.score, rating.comment), (4, "Quick"))
         self.assertTrue(rating.rated_at)
-        self.assertIsNone(rating.links)
 
     @with_company
     def test_parse_score(self):
@@ -261,6 +266,8 @@ class SatisfactionTestCase(unittest.TestCase):
             self.assertEqual(Rating.search([]), [])
             with self.assertRaises(AccessError):
                 Rating.read([rating.id], ['score'])
+        # The key exists once a link was signed
+        Configuration.signing_key_for('crm.service.rating')
         with as_user(manager):
             self.assertEqual(len(CSAT.search([])), 1)
             # The key signing the links is never read by a user
