@@ -14,7 +14,8 @@ import pytest
 
 from tools import ROOT, SetupError, pgcluster, testcache
 from tools.crmctl import (
-    Backend, Suite, _write_stamp, check_port, database_state, free_port)
+    Backend, Suite, _split_paths, _write_stamp, check_port, database_state,
+    free_port)
 from tools.progress import Step, Steps
 
 
@@ -172,3 +173,14 @@ def test_counts_are_of_test_functions(tmp_path):
         logs=tmp_path)
     suite.start().wait()
     assert suite.counts() == {'passed': 1, 'failed': 1, 'skipped': 1}
+
+
+def test_paths_choose_the_phases():
+    "A test path runs the phase it belongs to; options go to both"
+    assert _split_paths(['-k', 'territory']) == (
+        ['addons', 'tests', '--ignore=tests/browser', '-k', 'territory'],
+        ['tests/browser', '-k', 'territory'])
+    assert _split_paths(['addons/crm_sales', '-x']) == (
+        ['addons/crm_sales', '--ignore=tests/browser', '-x'], None)
+    assert _split_paths(['tests/browser/test_smoke.py::test_x']) == (
+        None, ['tests/browser/test_smoke.py::test_x'])

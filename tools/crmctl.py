@@ -188,8 +188,8 @@ def _admin(backend, database, *args, log, env=None, step=None):
 
 
 def _module_loaded(line):
-    match = re.search(r'trytond\.modules (\w+) (load|register)\b', line)
-    return match and f"{match.group(2)} {match.group(1)}"
+    match = re.search(r'trytond\.modules (\w+) load\b', line)
+    return match and f"loading {match.group(1)}"
 
 
 def _run(command, env, log, step=None, detail=None):
@@ -246,14 +246,16 @@ def ensure_database(
     output = (open(os.devnull, 'w') if quiet
         else contextlib.nullcontext(sys.stdout))
     with open(log_path, 'w') as log, output as stream:
+        print(f"crm: setting up {database} ({backend.name}); log: "
+            f"{log_path.relative_to(ROOT)}", file=stream)
         if state == 'outdated':
-            with Step(f"updating the modules of {database} ({backend.name}"
-                    f"; log: {log_path.relative_to(ROOT)})", stream) as step:
+            with Step(f"updating the modules of {database}", stream,
+                    every=15) as step:
                 _admin(backend, database, '-u', *suite_modules(),
                     '--activate-dependencies', log=log, step=step)
         else:
             _build(backend, database, scale, password_file, log,
-                Steps(3, stream))
+                Steps(2, stream))
         _write_stamp(backend, database, scale)
     return password_file.read_text()
 
@@ -263,14 +265,13 @@ def _build(backend, database, scale, password_file, log, steps):
     _stamp_path(backend, database).unlink(missing_ok=True)
     backend.drop(database)
     backend.create(database)
-    with steps.step(f"creating the database {database} ({backend.name}; "
-            f"log: {log.name})") as step:
+    # One trytond-admin creates the database and activates the modules
+    with steps.step(f"creating the database {database} with "
+            + ', '.join(modules)) as step:
         env = backend.env(TRYTONPASSFILE=str(password_file))
-        _admin(backend, database, '--all', '--email',
+        _admin(backend, database, '--all', '-u', *modules,
+            '--activate-dependencies', '-l', 'zh_CN', '--email',
             'admin@crm-demo.example.com', log=log, env=env, step=step)
-    with steps.step("activating " + ', '.join(modules)) as step:
-        _admin(backend, database, '-u', *modules, '--activate-dependencies',
-            '-l', 'zh_CN', log=log, step=step)
     with steps.step(f"loading the demo data (scale {scale})") as step:
         command = [str(BIN / 'python'), '-m', 'tools.demo', '-d', database,
             '--scale', str(scale), '--password-file', str(password_file)]

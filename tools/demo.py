@@ -535,7 +535,7 @@ def generate(database, config_file=None, scale=1.0, seed=42, today=None,
 
     today = today or dt.date.today()
     pconfig.set_trytond(database, config_file=config_file)
-    pool = Pool()
+    pool = Pool(database)
     with Transaction().start(database, 0, readonly=True):
         demos = module_demos(_activated(pool))
     progress = Progress(
@@ -571,7 +571,7 @@ def _locked_tables(pool):
     tables = ['ir_sequence', 'ir_sequence_strict', 'account_journal_period']
     for _, model in pool.iterobject():
         if (issubclass(model, ModelSingleton) and issubclass(model, ModelSQL)
-                and not model.table_query()):
+                and not callable(model.table_query)):
             tables.append(model._table)
     return tables
 

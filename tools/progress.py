@@ -16,14 +16,16 @@ import time
 class Steps:
     "Numbered steps of one command: [2/5] activating the modules ... 41s"
 
-    def __init__(self, total, stream=None):
+    def __init__(self, total, stream=None, every=15):
         self.total = total
         self.number = 0
         self.stream = stream or sys.stdout
+        self.every = every
 
     def step(self, title):
         self.number += 1
-        return Step(f"[{self.number}/{self.total}] {title}", self.stream)
+        return Step(f"[{self.number}/{self.total}] {title}", self.stream,
+            every=self.every)
 
 
 class Step:
