@@ -8,6 +8,7 @@ from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from .rpc import RpcClient, RpcError
 from .tools import (
@@ -28,6 +29,7 @@ class AttackSearchTestCase(RouteTestCase):
         User = pool.get('res.user')
         Team = pool.get('crm.sales.team')
         Target = pool.get('crm.target')
+        AssignmentLog = pool.get('crm.assignment.log')
         company = create_company()
         with set_company(company):
             north = create_employee(company, "North Seller")
@@ -51,6 +53,15 @@ class AttackSearchTestCase(RouteTestCase):
                     ])
             opportunity = cls.create_opportunity(company, north)
             cls.sale_id = create_sale(opportunity, [1234]).id
+            # South may see a sale it created of North's deal, not the deal
+            with Transaction().set_user(users[1].id):
+                create_sale(opportunity, [1])
+            AssignmentLog.create([{
+                        'company': company.id,
+                        'opportunity': opportunity.id,
+                        'employee': north.id,
+                        'trigger': 'manual',
+                        }])
             cls.opportunity_id = opportunity.id
             cls.north_id = north.id
             Target.create([{
@@ -124,49 +135,46 @@ class AttackSearchTestCase(RouteTestCase):
                 'res.user', 'search_count', [('password_hash', '>=', '$')])
 
     def test_other_team_origin_oracle(self):
-        "South cannot learn North's deal through the origin of a sale"
+        "South cannot learn North's deal through the origin of its sale"
         client = self.rpc('south')
+        self.assertEqual(self.count(client, 'sale.sale', []), 1)
         for domain in [
                 [('origin.amount', '=', 1234, 'sale.opportunity')],
-                [('origin.employee', '=', self.north_id,
-                        'sale.opportunity')],
+                [('origin.employee', '=', self.north_id, 'sale.opportunity')],
                 ]:
             with self.subTest(domain=domain):
-                self.assertEqual(
-                    self.count(client, 'sale.line', [
-                            ('sale.' + domain[0][0],) + tuple(domain[0][1:])]
-                        ), 0)
+                self.assertEqual(self.count(client, 'sale.sale', domain), 0)
 
     def test_other_team_many2one_oracle(self):
         "South cannot learn North's deal through a Many2One either"
         client = self.rpc('south')
-        self.assertEqual(self.count(client, 'sale.opportunity.line', [
+        self.assertEqual(self.count(client, 'crm.assignment.log', []), 1)
+        self.assertEqual(self.count(client, 'crm.assignment.log', [
                     ('opportunity.amount', '=', 1234)]), 0)
-        self.assertEqual(self.count(client, 'crm.activity', [
-                    ('resource.amount', '=', 1234, 'sale.opportunity')]), 0)
 
     def test_own_team_sale_and_target(self):
         "North sees its sale and target, South sees neither"
         north, south = self.rpc('north'), self.rpc('south')
-        self.assertEqual(self.count(north, 'sale.sale', []), 1)
+        self.assertEqual(self.count(north, 'sale.sale', []), 2)
         self.assertEqual(self.count(north, 'crm.target', []), 1)
-        self.assertEqual(self.count(south, 'sale.sale', []), 0)
+        self.assertEqual(self.count(south, 'sale.sale', [
+                    ('id', '=', self.sale_id)]), 0)
         self.assertEqual(self.count(south, 'crm.target', []), 0)
         self.assertEqual(self.count(self.rpc('agent'), 'crm.target', []), 0)
 
     def test_manager_sees_all(self):
         "The manager sees every sale and target, and may search origins"
         client = self.rpc('boss')
-        self.assertEqual(self.count(client, 'sale.sale', []), 1)
+        self.assertEqual(self.count(client, 'sale.sale', []), 2)
         self.assertEqual(self.count(client, 'crm.target', []), 1)
         self.assertEqual(self.count(client, 'sale.sale', [
-                    ('origin.amount', '=', 1234, 'sale.opportunity')]), 1)
+                    ('origin.amount', '=', 1234, 'sale.opportunity')]), 2)
 
     def test_analyst_reads_only(self):
         "The analyst reads opportunities and sales but changes nothing"
         client = self.rpc('analyst')
         self.assertEqual(self.count(client, 'sale.opportunity', []), 1)
-        self.assertEqual(self.count(client, 'sale.sale', []), 1)
+        self.assertEqual(self.count(client, 'sale.sale', []), 2)
         self.assertEqual(self.count(client, 'crm.target', []), 1)
         for model, record in [
                 ('sale.opportunity', self.opportunity_id),
