@@ -52,14 +52,10 @@ class SearchAccessMixin:
                         **Model.__names__(name)))
 
 
-def _target(Model, name, domain=None):
-    "Return the model a field of the model points to, or None"
+def _target(Model, name):
+    "Return the model a relation field of the model points to, or None"
     field = Model._fields.get(name)
-    if field is None:
-        return None
-    if field._type == 'reference' and domain and len(domain) >= 4:
-        return Pool().get(domain[3])
-    if hasattr(field, 'get_target'):
+    if field is not None and hasattr(field, 'get_target'):
         return field.get_target()
     return None
 
@@ -69,12 +65,20 @@ def _domain_fields(Model, domain):
     if is_leaf(domain):
         local, _, related = domain[0].partition('.')
         yield Model, local
-        Target = _target(Model, local, domain)
+        field = Model._fields.get(local)
+        if field is None:
+            return
+        # As ModelStorage.search reads it: a Reference names its target
+        if field._type == 'reference' and len(domain) >= 4:
+            Target, rest = Pool().get(domain[3]), domain[4:]
+        else:
+            Target, rest = _target(Model, local), domain[3:]
         if Target is None:
             return
         if related:
-            yield from _domain_fields(Target, (related, *domain[1:3]))
-        elif isinstance(domain[2], str):
+            yield from _domain_fields(
+                Target, (related, domain[1], domain[2], *rest))
+        elif isinstance(domain[2], str) and field._type != 'reference':
             # A relation compared to a text searches its target's name
             yield Target, 'rec_name'
     elif domain and not isinstance(domain, str):

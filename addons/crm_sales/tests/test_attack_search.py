@@ -118,9 +118,13 @@ class AttackSearchTestCase(RouteTestCase):
     def test_password_hash_through_other_model(self):
         "A dotted path from any model does not reach a secret"
         client = self.rpc('south')
-        self.assertRefused(
-            self.count, client, 'party.party',
-            [('create_uid.password_hash', '>=', '$')])
+        for model, domain in [
+                ('party.party', [('create_uid.password_hash', '>=', '$')]),
+                ('sale.line', [('sale.origin.create_uid.password_hash',
+                            '>=', '$', 'sale.opportunity')]),
+                ]:
+            with self.subTest(model=model, domain=domain):
+                self.assertRefused(self.count, client, model, domain)
 
     @with_transaction()
     def test_root_may_search_secrets(self):
