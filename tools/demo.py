@@ -34,9 +34,7 @@ USERS = {
             'sale.group_sale', 'sale_opportunity.group_opportunity']),
     'agent': ("Service Agent", ['crm_sales.group_crm_salesperson'], [
             'sale.group_sale']),
-    'analyst': ("BI Analyst", ['crm_sales.group_crm_sales_manager'], [
-            'sale.group_sale', 'sale_opportunity.group_opportunity',
-            'account.group_account']),
+    'analyst': ("BI Analyst", ['crm_sales.group_crm_analyst'], []),
     }
 # Later modules' groups, given to the roles when the module is activated
 EXTRA_GROUPS = {

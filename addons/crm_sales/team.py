@@ -114,7 +114,8 @@ class Rule(metaclass=PoolMeta):
       sees: the user's employees, plus the leaders and members of the
       teams the user belongs to or leads when the scope is ``team``;
     - ``crm_teams``: the ids of those teams (empty unless scope is
-      ``team``).
+      ``team``);
+    - ``user_id``: the user, for the records they created.
 
     To restrict a model with an ``employee`` field to this scope, add a
     non-global ``ir.rule.group`` for ``crm_sales.group_crm_salesperson``
@@ -143,9 +144,11 @@ class Rule(metaclass=PoolMeta):
         pool = Pool()
         User = pool.get('res.user')
         key = super()._get_cache_key(model_names)
-        # The domain depends on the user's employees, not only on groups
-        return (*key, User.get_employees(),
-            Transaction().context.get('company'))
+        # The domain depends on the user and their employees, not only on
+        # groups
+        transaction = Transaction()
+        return (*key, transaction.user, User.get_employees(),
+            transaction.context.get('company'))
 
     @classmethod
     def _get_context(cls, model_name):
@@ -180,6 +183,7 @@ class Rule(metaclass=PoolMeta):
             'crm_scope': scope,
             'crm_employees': employees,
             'crm_teams': teams,
+            'user_id': transaction.user,
             }
 
 

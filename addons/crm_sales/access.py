@@ -1,0 +1,131 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Searches that reveal nothing the user may not read
+
+trytond checks the access rights of every model and field a search
+reaches, but it converts the related part of a domain (``origin.amount``,
+``create_uid.password_hash``) without access checks: the record rules of the
+target are not applied and a field that reads back empty is still compared.
+Counting the matches is then an oracle for what the user may not read.
+"""
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
+from trytond.model.modelstorage import is_leaf
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, check_access
+
+
+class SearchAccessMixin:
+    """Searches of users (not root) apply the record rules of related
+    records and never reach a secret field
+
+    A model lists its secret fields in ``_secret_fields``.
+    Registered on every model in tryton.cfg.
+    """
+    __slots__ = ()
+
+    @classmethod
+    def search(cls, domain, *args, **kwargs):
+        transaction = Transaction()
+        if not (transaction.user and transaction.check_access):
+            return super().search(domain, *args, **kwargs)
+        order = kwargs.get('order', args[2] if len(args) > 2 else None)
+        cls._check_secret_search(domain, order)
+        with transaction.set_context(_search_related_rules=True):
+            result = super().search(domain, *args, **kwargs)
+        if isinstance(result, list):
+            # The records must not keep the context of the search
+            result = cls.browse([r.id for r in result])
+        return result
+
+    @classmethod
+    def _check_secret_search(cls, domain, order):
+        for Model, name in (
+                list(_domain_fields(cls, domain))
+                + list(_order_fields(cls, order or []))):
+            secrets = getattr(Model, '_secret_fields', set())
+            if name == 'rec_name':
+                name = Model._rec_name
+            if name in secrets:
+                raise AccessError(gettext(
+                        'crm_sales.msg_search_secret_field',
+                        **Model.__names__(name)))
+
+
+def _target(Model, name):
+    "Return the model a relation field of the model points to, or None"
+    field = Model._fields.get(name)
+    if field is not None and hasattr(field, 'get_target'):
+        return field.get_target()
+    return None
+
+
+def _domain_fields(Model, domain):
+    "Yield the model and name of each field the domain compares"
+    if is_leaf(domain):
+        local, _, related = domain[0].partition('.')
+        yield Model, local
+        field = Model._fields.get(local)
+        if field is None:
+            return
+        # As ModelStorage.search reads it: a Reference names its target
+        if field._type == 'reference' and len(domain) >= 4:
+            Target, rest = Pool().get(domain[3]), domain[4:]
+        else:
+            Target, rest = _target(Model, local), domain[3:]
+        if Target is None:
+            return
+        if related:
+            yield from _domain_fields(
+                Target, (related, domain[1], domain[2], *rest))
+        elif isinstance(domain[2], str) and field._type != 'reference':
+            # A relation compared to a text searches its target's name
+            yield Target, 'rec_name'
+    elif domain and not isinstance(domain, str):
+        for clause in domain:
+            if not isinstance(clause, str):
+                yield from _domain_fields(Model, clause)
+
+
+def _order_fields(Model, order):
+    "Yield the model and name of each field the order sorts on"
+    for oexpr, _ in order:
+        local, _, related = oexpr.partition('.')
+        yield Model, local
+        Target = _target(Model, local)
+        if Target is not None:
+            yield from _order_fields(Target, [(related or 'rec_name', None)])
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def domain_get(cls, model_name, mode='read'):
+        transaction = Transaction()
+        if (mode == 'read' and not transaction.check_access
+                and transaction.context.get('_search_related_rules')):
+            # The related part of a user's search is converted without
+            # access checks: the target's rules must still apply
+            with transaction.set_context(_search_related_rules=False), \
+                    check_access():
+                return super().domain_get(model_name, mode=mode)
+        return super().domain_get(model_name, mode=mode)
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._secret_fields = {'password_hash', 'password_reset'}
+
+
+class UserApplication(metaclass=PoolMeta):
+    __name__ = 'res.user.application'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._secret_fields = {'key'}
