@@ -12,7 +12,9 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access
 
-# The 360° lists stay short so the form loads fast whatever the history
+# The 360° lists stay short so the form loads fast whatever the history.
+# They are read-only: a setter runs without access checks, so it would let
+# whoever may write the party change or delete any record by id.
 LIST_LIMIT = 20
 RECENT_DAYS = 90
 OPEN_OPPORTUNITY_STATES = ['lead', 'opportunity', 'converted']
@@ -24,17 +26,17 @@ class Party(metaclass=PoolMeta):
     crm_open_opportunities = fields.Function(fields.One2Many(
             'sale.opportunity', None, "Open Opportunities",
             help="The last open leads and opportunities."),
-        'get_crm_360_list', setter='set_crm_360_list')
+        'get_crm_360_list')
     crm_recent_activities = fields.Function(fields.One2Many(
             'crm.activity', None, "Recent Activities",
             help="The planned activities and those of the last 90 days."),
-        'get_crm_360_list', setter='set_crm_360_list')
+        'get_crm_360_list')
     crm_recent_sales = fields.Function(fields.One2Many(
             'sale.sale', None, "Recent Sales"),
-        'get_crm_360_list', setter='set_crm_360_list')
+        'get_crm_360_list')
     crm_recent_invoices = fields.Function(fields.One2Many(
             'account.invoice', None, "Recent Invoices"),
-        'get_crm_360_list', setter='set_crm_360_list')
+        'get_crm_360_list')
 
     crm_open_opportunity_count = fields.Function(
         fields.Integer("Open Opportunities"), 'get_crm_360_count')
@@ -167,19 +169,6 @@ class Party(metaclass=PoolMeta):
                 for party, id_ in cursor:
                     values[party].append(id_)
         return result
-
-    @classmethod
-    def set_crm_360_list(cls, parties, name, value):
-        "Apply the changes made in a 360° list to the listed records"
-        Model = Pool().get(cls._crm_360_lists()[name][0])
-        for action, *args in value or []:
-            if action == 'write':
-                actions = iter(args)
-                Model.write(*(
-                        a for ids, values in zip(actions, actions)
-                        for a in (Model.browse(ids), values)))
-            elif action == 'delete':
-                Model.delete(Model.browse(args[0]))
 
     @classmethod
     def get_crm_360_count(cls, parties, names):

@@ -12,7 +12,7 @@ class Party(metaclass=PoolMeta):
     crm_recent_cases = fields.Function(fields.One2Many(
             'crm.service.case', None, "Recent Cases",
             help="The last service cases of the customer."),
-        'get_crm_360_list', setter='set_crm_360_list')
+        'get_crm_360_list')
     crm_open_case_count = fields.Function(
         fields.Integer("Open Cases",
             help="The service cases not yet resolved."),
