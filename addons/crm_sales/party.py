@@ -7,14 +7,14 @@ from sql.aggregate import Count
 from sql.functions import RowNumber
 
 from trytond import backend
+from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access
 
-# The 360° lists stay short so the form loads fast whatever the history.
-# They are read-only: a setter runs without access checks, so it would let
-# whoever may write the party change or delete any record by id.
+# The 360° lists stay short so the form loads fast whatever the history
 LIST_LIMIT = 20
 RECENT_DAYS = 90
 OPEN_OPPORTUNITY_STATES = ['lead', 'opportunity', 'converted']
@@ -24,19 +24,19 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     crm_open_opportunities = fields.Function(fields.One2Many(
-            'sale.opportunity', None, "Open Opportunities",
+            'sale.opportunity', None, "Open Opportunities", readonly=True,
             help="The last open leads and opportunities."),
-        'get_crm_360_list')
+        'get_crm_360_list', setter='set_crm_360_list')
     crm_recent_activities = fields.Function(fields.One2Many(
-            'crm.activity', None, "Recent Activities",
+            'crm.activity', None, "Recent Activities", readonly=True,
             help="The planned activities and those of the last 90 days."),
-        'get_crm_360_list')
+        'get_crm_360_list', setter='set_crm_360_list')
     crm_recent_sales = fields.Function(fields.One2Many(
-            'sale.sale', None, "Recent Sales"),
-        'get_crm_360_list')
+            'sale.sale', None, "Recent Sales", readonly=True),
+        'get_crm_360_list', setter='set_crm_360_list')
     crm_recent_invoices = fields.Function(fields.One2Many(
-            'account.invoice', None, "Recent Invoices"),
-        'get_crm_360_list')
+            'account.invoice', None, "Recent Invoices", readonly=True),
+        'get_crm_360_list', setter='set_crm_360_list')
 
     crm_open_opportunity_count = fields.Function(
         fields.Integer("Open Opportunities"), 'get_crm_360_count')
@@ -169,6 +169,15 @@ class Party(metaclass=PoolMeta):
                 for party, id_ in cursor:
                     values[party].append(id_)
         return result
+
+    @classmethod
+    def set_crm_360_list(cls, parties, name, value):
+        """Refuse any change: the lists are read-only, as a setter runs
+        without access checks and would write any record by id"""
+        if value:
+            raise AccessError(gettext(
+                    'crm_sales.msg_party_360_read_only',
+                    **cls.__names__(name)))
 
     @classmethod
     def get_crm_360_count(cls, parties, names):

@@ -3,6 +3,7 @@
 import datetime
 import unittest
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_sales.party import LIST_LIMIT
@@ -104,7 +105,7 @@ class Party360TestCase(unittest.TestCase):
         activity, = Activity.create([{
                     'subject': "Call", 'party': customer.id}])
         self.assertTrue(Party.crm_recent_activities.readonly)
-        with self.assertRaises(NotImplementedError):
+        with self.assertRaises(AccessError):
             Party.write([customer], {
                     'crm_recent_activities': [
                         ('write', [activity.id], {'outcome': "Interested"})],
