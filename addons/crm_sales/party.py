@@ -7,7 +7,9 @@ from sql.aggregate import Count
 from sql.functions import RowNumber
 
 from trytond import backend
+from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access
@@ -22,18 +24,18 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     crm_open_opportunities = fields.Function(fields.One2Many(
-            'sale.opportunity', None, "Open Opportunities",
+            'sale.opportunity', None, "Open Opportunities", readonly=True,
             help="The last open leads and opportunities."),
         'get_crm_360_list', setter='set_crm_360_list')
     crm_recent_activities = fields.Function(fields.One2Many(
-            'crm.activity', None, "Recent Activities",
+            'crm.activity', None, "Recent Activities", readonly=True,
             help="The planned activities and those of the last 90 days."),
         'get_crm_360_list', setter='set_crm_360_list')
     crm_recent_sales = fields.Function(fields.One2Many(
-            'sale.sale', None, "Recent Sales"),
+            'sale.sale', None, "Recent Sales", readonly=True),
         'get_crm_360_list', setter='set_crm_360_list')
     crm_recent_invoices = fields.Function(fields.One2Many(
-            'account.invoice', None, "Recent Invoices"),
+            'account.invoice', None, "Recent Invoices", readonly=True),
         'get_crm_360_list', setter='set_crm_360_list')
 
     crm_open_opportunity_count = fields.Function(
@@ -170,16 +172,12 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def set_crm_360_list(cls, parties, name, value):
-        "Apply the changes made in a 360° list to the listed records"
-        Model = Pool().get(cls._crm_360_lists()[name][0])
-        for action, *args in value or []:
-            if action == 'write':
-                actions = iter(args)
-                Model.write(*(
-                        a for ids, values in zip(actions, actions)
-                        for a in (Model.browse(ids), values)))
-            elif action == 'delete':
-                Model.delete(Model.browse(args[0]))
+        """Refuse any change: the lists are read-only, as a setter runs
+        without access checks and would write any record by id"""
+        if value:
+            raise AccessError(gettext(
+                    'crm_sales.msg_party_360_read_only',
+                    **cls.__names__(name)))
 
     @classmethod
     def get_crm_360_count(cls, parties, names):

@@ -15,6 +15,8 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateReport, StateTransition, StateView, Wizard)
 
+from .common import check_readable
+
 # The fields that make up an issued proposal: its document shows them
 ISSUED_FIELDS = {
     'opportunity', 'company', 'party', 'version', 'sale', 'date',
@@ -143,6 +145,9 @@ class Proposal(Workflow, ModelSQL, ModelView):
             mode, proposals, values=values, external=external)
         if not external:
             return
+        if mode in {'write', 'delete'}:
+            # The errors below name the proposal
+            check_readable(proposals)
         # Proposals are generated and, once issued, history: the access
         # rights shared with the opportunity do not allow to forge them
         if mode == 'create':

@@ -8,6 +8,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
+from .common import check_readable
+
 
 class Team(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'crm.sales.team'
@@ -206,6 +208,15 @@ class Opportunity(metaclass=PoolMeta):
         super().__setup__()
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.crm_team, Index.Range())))
+
+    @classmethod
+    def check_modification(
+            cls, mode, opportunities, values=None, external=False):
+        # Before sale_opportunity's "must cancel" on delete
+        if external and mode == 'delete':
+            check_readable(opportunities)
+        super().check_modification(
+            mode, opportunities, values=values, external=external)
 
     @classmethod
     def _employee_team(cls, employee_id):

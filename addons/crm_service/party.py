@@ -10,7 +10,7 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     crm_recent_cases = fields.Function(fields.One2Many(
-            'crm.service.case', None, "Recent Cases",
+            'crm.service.case', None, "Recent Cases", readonly=True,
             help="The last service cases of the customer."),
         'get_crm_360_list', setter='set_crm_360_list')
     crm_open_case_count = fields.Function(

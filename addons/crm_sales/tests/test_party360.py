@@ -3,6 +3,7 @@
 import datetime
 import unittest
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_sales.party import LIST_LIMIT
@@ -95,19 +96,20 @@ class Party360TestCase(unittest.TestCase):
             self.assertEqual(theirs.crm_open_opportunity_count, 0)
 
     @with_company
-    def test_write_through_list(self):
-        "An activity edited in the 360° list is saved"
+    def test_lists_read_only(self):
+        "The 360° lists are read-only: their records are edited on their own"
         pool = Pool()
         Party = pool.get('party.party')
         Activity = pool.get('crm.activity')
         customer, = Party.create([{'name': "Customer"}])
         activity, = Activity.create([{
                     'subject': "Call", 'party': customer.id}])
-        Party.write([customer], {
-                'crm_recent_activities': [
-                    ('write', [activity.id], {'outcome': "Interested"})],
-                })
-        self.assertEqual(activity.outcome, "Interested")
+        self.assertTrue(Party.crm_recent_activities.readonly)
+        with self.assertRaises(AccessError):
+            Party.write([customer], {
+                    'crm_recent_activities': [
+                        ('write', [activity.id], {'outcome': "Interested"})],
+                    })
 
     @with_transaction()
     def test_other_company_hidden(self):

@@ -375,6 +375,7 @@ class ProposalTestCase(unittest.TestCase):
             opportunity = self._opportunity(alice_employee)
             proposal, = Opportunity.create_proposals([opportunity])
         bob = create_user('bob', company, bob_employee, SALESPERSON)
+        name = proposal.rec_name
 
         with as_user(bob):
             self.assertEqual(Proposal.search([]), [])
@@ -382,6 +383,15 @@ class ProposalTestCase(unittest.TestCase):
                 Proposal.read([proposal.id], ['terms'])
             with self.assertRaises(AccessError):
                 ProposalReport.execute([proposal.id], {})
+            # The access error comes before the one of an issued proposal,
+            # which names it
+            for modify in [
+                    lambda: Proposal.write([proposal], {'terms': "Forged"}),
+                    lambda: Proposal.delete([proposal]),
+                    ]:
+                with self.assertRaises(AccessError) as cm:
+                    modify()
+                self.assertNotIn(name, cm.exception.message)
 
     @with_transaction()
     def test_other_company(self):
