@@ -31,6 +31,7 @@ class SearchAccessMixin:
             return super().search(domain, *args, **kwargs)
         order = kwargs.get('order', args[2] if len(args) > 2 else None)
         cls._check_secret_search(domain, order)
+        cls._check_related_order(order)
         with transaction.set_context(_search_related_rules=True):
             result = super().search(domain, *args, **kwargs)
         if isinstance(result, list):
@@ -50,6 +51,20 @@ class SearchAccessMixin:
                 raise AccessError(gettext(
                         'crm_sales.msg_search_secret_field',
                         **Model.__names__(name)))
+
+    @classmethod
+    def _check_related_order(cls, order):
+        """Refuse to sort on a field of related records that have rules for
+        the user: the order is computed without them, so where a record the
+        user may not read falls tells its value"""
+        Rule = Pool().get('ir.rule')
+        for oexpr, _ in order or []:
+            local, _, related = oexpr.partition('.')
+            Target = _target(cls, local)
+            if related and Target and Rule.domain_get(Target.__name__):
+                raise AccessError(gettext(
+                        'crm_sales.msg_search_related_order',
+                        **Target.__names__(related.split('.')[0])))
 
 
 def _target(Model, name):

@@ -482,6 +482,8 @@ class AssignmentLog(ModelSQL, ModelView):
                 })
         cls._order.insert(0, ('date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
+        # Who may not read the deal may not read to whom it went and why
+        cls.__access__.add('opportunity')
 
     @classmethod
     def default_date(cls):

@@ -495,6 +495,8 @@ class ScoringFactor(ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.opportunity, Index.Range())))
         cls._order = [('sequence', 'ASC'), ('id', 'ASC')]
+        # Who may not read the deal may not read what its score is made of
+        cls.__access__.add('opportunity')
 
 
 class Opportunity(metaclass=PoolMeta):

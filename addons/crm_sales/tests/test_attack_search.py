@@ -30,6 +30,7 @@ class AttackSearchTestCase(RouteTestCase):
         Team = pool.get('crm.sales.team')
         Target = pool.get('crm.target')
         AssignmentLog = pool.get('crm.assignment.log')
+        Factor = pool.get('crm.scoring.factor')
         company = create_company()
         with set_company(company):
             north = create_employee(company, "North Seller")
@@ -61,6 +62,10 @@ class AttackSearchTestCase(RouteTestCase):
                         'opportunity': opportunity.id,
                         'employee': north.id,
                         'trigger': 'manual',
+                        }])
+            Factor.create([{
+                        'opportunity': opportunity.id, 'kind': 'rule',
+                        'label': "Big customer", 'contribution': 20,
                         }])
             cls.opportunity_id = opportunity.id
             cls.north_id = north.id
@@ -132,6 +137,31 @@ class AttackSearchTestCase(RouteTestCase):
         User = Pool().get('res.user')
         self.assertTrue(User.search_count([('password_hash', '>=', '$')]))
 
+    def test_other_team_order_oracle(self):
+        "Sorting on a field of a deal the user may not read is refused"
+        client = self.rpc('south')
+        for model, order in [
+                ('crm.scoring.factor', [('opportunity.amount', 'ASC')]),
+                ('sale.opportunity.line', [('opportunity.amount', 'ASC')]),
+                ]:
+            with self.subTest(model=model, order=order):
+                error = self.assertRefused(
+                    client.model, model, 'search', [], 0, None, order)
+                self.assertIn("sort", error.message)
+        # A related field of records without rules still sorts
+        client.model('sale.sale', 'search', [], 0, None,
+            [('party.name', 'ASC')])
+
+    def test_other_team_records_of_a_deal(self):
+        "What belongs to a deal is read only by who may read the deal"
+        deal = [('opportunity', '=', self.opportunity_id)]
+        for model in ['crm.assignment.log', 'crm.scoring.factor']:
+            with self.subTest(model=model):
+                self.assertEqual(
+                    self.count(self.rpc('north'), model, deal), 1)
+                self.assertEqual(
+                    self.count(self.rpc('south'), model, deal), 0)
+
     def test_anonymous(self):
         "An anonymous client cannot search at all"
         with self.assertRaises(RpcError):
@@ -152,9 +182,10 @@ class AttackSearchTestCase(RouteTestCase):
     def test_other_team_many2one_oracle(self):
         "South cannot learn North's deal through a Many2One either"
         client = self.rpc('south')
-        self.assertEqual(self.count(client, 'crm.assignment.log', []), 1)
         self.assertEqual(self.count(client, 'crm.assignment.log', [
                     ('opportunity.amount', '=', 1234)]), 0)
+        self.assertEqual(self.count(self.rpc('north'), 'crm.assignment.log', [
+                    ('opportunity.amount', '=', 1234)]), 1)
 
     def test_own_team_sale_and_target(self):
         "North sees its sale and target, South sees neither"
