@@ -27,17 +27,22 @@ class SearchAccessMixin:
     @classmethod
     def search(cls, domain, *args, **kwargs):
         transaction = Transaction()
-        if not (transaction.user and transaction.check_access):
-            return super().search(domain, *args, **kwargs)
-        order = kwargs.get('order', args[2] if len(args) > 2 else None)
-        cls._check_secret_search(domain, order)
-        cls._check_related_order(order)
-        with transaction.set_context(_search_related_rules=True):
-            result = super().search(domain, *args, **kwargs)
-        if isinstance(result, list):
-            # The records must not keep the context of the search
-            result = cls.browse([r.id for r in result])
-        return result
+        if transaction.user and transaction.check_access:
+            order = kwargs.get('order', args[2] if len(args) > 2 else None)
+            cls._check_secret_search(domain, order)
+        return super().search(domain, *args, **kwargs)
+
+    @classmethod
+    def search_domain(cls, domain, active_test=None, tables=None):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            # Only while the domain is converted: what the search reads
+            # afterwards (the target of a Reference, say) is read as usual
+            with transaction.set_context(_search_related_rules=True):
+                return super().search_domain(
+                    domain, active_test=active_test, tables=tables)
+        return super().search_domain(
+            domain, active_test=active_test, tables=tables)
 
     @classmethod
     def _check_secret_search(cls, domain, order):
@@ -51,20 +56,6 @@ class SearchAccessMixin:
                 raise AccessError(gettext(
                         'crm_sales.msg_search_secret_field',
                         **Model.__names__(name)))
-
-    @classmethod
-    def _check_related_order(cls, order):
-        """Refuse to sort on a field of related records that have rules for
-        the user: the order is computed without them, so where a record the
-        user may not read falls tells its value"""
-        Rule = Pool().get('ir.rule')
-        for oexpr, _ in order or []:
-            local, _, related = oexpr.partition('.')
-            Target = _target(cls, local)
-            if related and Target and Rule.domain_get(Target.__name__):
-                raise AccessError(gettext(
-                        'crm_sales.msg_search_related_order',
-                        **Target.__names__(related.split('.')[0])))
 
 
 def _target(Model, name):
