@@ -4,15 +4,15 @@
 import datetime
 from decimal import Decimal
 
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .rpc import RpcClient, RpcError
 from .tools import (
-    MANAGER, SALESPERSON, create_customer, create_sale, create_user)
+    MANAGER, SALESPERSON, create_customer, create_sale, create_staff,
+    create_teams)
 
 PASSWORD = 'A-long-enough-password-1'
 SELLER = SALESPERSON + ['sale.group_sale']
@@ -26,36 +26,27 @@ class AttackSearchTestCase(RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        User = pool.get('res.user')
-        Team = pool.get('crm.sales.team')
         Target = pool.get('crm.target')
         AssignmentLog = pool.get('crm.assignment.log')
         Factor = pool.get('crm.scoring.factor')
         company = create_company()
         with set_company(company):
-            north = create_employee(company, "North Seller")
-            south = create_employee(company, "South Seller")
-            boss = create_employee(company, "Boss")
-            agent = create_employee(company, "Agent")
-            analyst = create_employee(company, "Analyst")
-            users = [
-                create_user('north', company, north, SELLER),
-                create_user('south', company, south, SELLER),
-                create_user('boss', company, boss,
-                    MANAGER + ['sale.group_sale']),
-                create_user('agent', company, agent,
-                    ['crm_sales.group_crm_salesperson', 'sale.group_sale']),
-                create_user('analyst', company, analyst, ANALYST),
-                ]
-            User.write(users, {'password': PASSWORD})
-            Team.create([
-                    {'name': "North", 'members': [('add', [north.id])]},
-                    {'name': "South", 'members': [('add', [south.id])]},
-                    ])
+            users = create_staff(company, {
+                    'north': ("North Seller", SELLER),
+                    'south': ("South Seller", SELLER),
+                    'boss': ("Boss", MANAGER + ['sale.group_sale']),
+                    'agent': ("Agent", [
+                            'crm_sales.group_crm_salesperson',
+                            'sale.group_sale']),
+                    'analyst': ("Analyst", ANALYST),
+                    }, PASSWORD)
+            create_teams({
+                    "North": [users['north']], "South": [users['south']]})
+            north = users['north'].employee
             opportunity = cls.create_opportunity(company, north)
             cls.sale_id = create_sale(opportunity, [1234]).id
             # South may see a sale it created of North's deal, not the deal
-            with Transaction().set_user(users[1].id):
+            with Transaction().set_user(users['south'].id):
                 create_sale(opportunity, [1])
             AssignmentLog.create([{
                         'company': company.id,

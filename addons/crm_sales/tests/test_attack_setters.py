@@ -4,8 +4,7 @@
 check, over JSON-RPC as sao sends it, from the other team's side"""
 import datetime
 
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -13,7 +12,7 @@ from trytond.transaction import Transaction
 from .rpc import RpcClient, RpcError
 from .tools import (
     SALESPERSON, create_customer, create_opportunity, create_sale,
-    create_user, post_invoice, setup_accounting)
+    create_staff, create_teams, post_invoice, setup_accounting)
 
 PASSWORD = 'Attack-Test-2026-pw'
 # The 360° lists and a change of a field of each listed model
@@ -32,24 +31,17 @@ class AttackSettersTestCase(RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        User = pool.get('res.user')
-        Team = pool.get('crm.sales.team')
         Activity = pool.get('crm.activity')
         company = create_company()
         with set_company(company):
-            north = create_employee(company, "Salesperson North")
-            south = create_employee(company, "Salesperson South")
-            analyst = create_employee(company, "Analyst")
-            Team.create([
-                    {'name': "North", 'members': [('add', [north.id])]},
-                    {'name': "South", 'members': [('add', [south.id])]},
-                    ])
-            users = [
-                create_user('sales1', company, north, SALESPERSON),
-                create_user('sales2', company, south, SALESPERSON),
-                create_user('analyst', company, analyst, []),
-                ]
-            User.write(users, {'password': PASSWORD})
+            users = create_staff(company, {
+                    'sales1': ("Salesperson North", SALESPERSON),
+                    'sales2': ("Salesperson South", SALESPERSON),
+                    'analyst': ("Analyst", []),
+                    }, PASSWORD)
+            create_teams({
+                    "North": [users['sales1']], "South": [users['sales2']]})
+            north = users['sales1'].employee
 
             customer = create_customer()
             opportunity = create_opportunity(company, north, customer)

@@ -7,7 +7,8 @@ from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
-from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction, check_access
@@ -33,6 +34,27 @@ def create_user(login, company, employee, groups):
                 'groups': [('add', [ModelData.get_id(g) for g in groups])],
                 }])
     return user
+
+
+def create_staff(company, people, password):
+    """Return by login the users of new employees of the company, with the
+    password: people maps a login to the employee's name and the groups"""
+    User = Pool().get('res.user')
+    users = {
+        login: create_user(
+            login, company, create_employee(company, name), groups)
+        for login, (name, groups) in people.items()}
+    User.write(list(users.values()), {'password': password})
+    return users
+
+
+def create_teams(members):
+    "Return a sales team by name, each with the employees of its users"
+    Team = Pool().get('crm.sales.team')
+    return Team.create([{
+                'name': name,
+                'members': [('add', [u.employee.id for u in users])],
+                } for name, users in members.items()])
 
 
 @contextmanager

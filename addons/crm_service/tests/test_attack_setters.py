@@ -2,11 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 """Attacks on the service cases through the customer 360°, over JSON-RPC as
 sao sends it, from the other team's side"""
-from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.rpc import RpcClient, RpcError
 from trytond.modules.crm_sales.tests.tools import (
-    SALESPERSON, create_customer, create_opportunity, create_user)
+    SALESPERSON, create_customer, create_opportunity, create_staff,
+    create_teams)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
 
@@ -21,22 +21,17 @@ class AttackSettersTestCase(RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        User = pool.get('res.user')
-        Team = pool.get('crm.sales.team')
         Case = pool.get('crm.service.case')
         company = create_company()
         with set_company(company):
-            north = create_employee(company, "Agent North")
-            south = create_employee(company, "Agent South")
-            seller = create_employee(company, "Salesperson")
-            _, south_team = Team.create([
-                    {'name': "North", 'members': [('add', [north.id])]},
-                    {'name': "South", 'members': [('add', [south.id])]},
-                    ])
-            User.write([
-                    create_user('agent', company, north, AGENT),
-                    create_user('sales', company, seller, SALESPERSON),
-                    ], {'password': PASSWORD})
+            users = create_staff(company, {
+                    'agent': ("Agent North", AGENT),
+                    'south': ("Agent South", []),
+                    'sales': ("Salesperson", SALESPERSON),
+                    }, PASSWORD)
+            _, south_team = create_teams({
+                    "North": [users['agent']], "South": [users['south']]})
+            seller = users['sales'].employee
             customer = create_customer()
             case = Case(
                 subject="Printer jams", party=customer, team=south_team)
