@@ -17,12 +17,13 @@ from trytond.modules.sale_opportunity.tests import (
     test_module as opportunity_tests)
 from trytond.tests import tools
 from trytond import backend
+from trytond.tests import test_tryton
 from trytond.tests.test_tryton import (
-    STRIP_DECIMAL, ModuleTestCase, OutputChecker, doctest_setup,
-    doctest_teardown)
+    STRIP_DECIMAL, OutputChecker, doctest_setup, doctest_teardown)
 
 CRM = 'crm_sales'
-GENERIC_CHECKS = {name for base in [ModuleTestCase, CompanyTestMixin]
+GENERIC_CHECKS = {name
+    for base in [test_tryton.ModuleTestCase, CompanyTestMixin]
     for name in dir(base) if name.startswith('test')}
 
 
