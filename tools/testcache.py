@@ -114,7 +114,7 @@ def manifest_path(backend_name):
 def install():
     "Key trytond's test database cache on the code (see the docstring)"
     from trytond import backend
-    from trytond.tests import test_tryton
+    from trytond.tests import test_tryton, tools
 
     original = test_tryton._db_cache_file
     manifest = Manifest(manifest_path(backend.name))
@@ -127,6 +127,26 @@ def install():
         return cache_file
     test_tryton._db_cache_file = db_cache_file
     test_tryton.activate_module = exact_modules(test_tryton.activate_module)
+    tools.activate_modules = set_up_from_modules(tools.activate_modules)
+
+
+@functools.cache
+def all_depends(module):
+    "Every module the module depends on, itself included"
+    from trytond.modules import get_module_info
+    result = {module}
+    for name in get_module_info(module).get('depends', []):
+        result |= all_depends(name)
+    return frozenset(result)
+
+
+def minimal(modules):
+    """The modules that the others do not depend on: they name the same
+    database ('crm_knowledge' for crm_knowledge, crm_service and
+    crm_sales), so that it is cached once"""
+    modules = set(modules)
+    return sorted(m for m in modules
+        if not any(m in all_depends(o) for o in modules - {m}))
 
 
 def exact_modules(activate_module):
@@ -141,12 +161,36 @@ def exact_modules(activate_module):
 
     @functools.wraps(activate_module)
     def wrapper(modules, lang='en'):
-        modules = [modules] if isinstance(modules, str) else modules
+        modules = minimal([modules] if isinstance(modules, str) else modules)
         wanted = set().union(*map(suite_depends, modules))
         if db_exist(DB_NAME) and (
                 wanted != loaded_modules(DB_NAME) & suite_modules()):
             drop_db()
         return activate_module(modules, lang=lang)
+    return wrapper
+
+
+def set_up_from_modules(activate_modules):
+    """A scenario's database with set-ups (a company, a chart) is made from
+    the cached database of its modules, not by activating them again"""
+    from trytond.tests import test_tryton, tools
+
+    @functools.wraps(activate_modules)
+    def wrapper(modules, *setup):
+        modules = minimal([modules] if isinstance(modules, str) else modules)
+        if not setup:
+            return activate_modules(modules)
+        name = '-'.join(modules) + '--' + '|'.join(
+            tools._func_name(f) for f in setup)
+        if test_tryton.restore_db_cache(name):
+            return tools._get_config()
+        test_tryton.drop_db()
+        test_tryton.activate_module(modules)
+        config = tools._get_config()
+        for function in setup:
+            function(config=config)
+        test_tryton.backup_db_cache(name)
+        return config
     return wrapper
 
 
