@@ -184,3 +184,12 @@ def test_paths_choose_the_phases():
         ['addons/crm_sales', '--ignore=tests/browser', '-x'], None)
     assert _split_paths(['tests/browser/test_smoke.py::test_x']) == (
         None, ['tests/browser/test_smoke.py::test_x'])
+
+
+def test_one_name_for_one_database():
+    "A list of modules names the database of the modules it needs alone"
+    assert testcache.minimal(
+        ['crm_knowledge', 'crm_sales', 'crm_service']) == ['crm_knowledge']
+    assert testcache.minimal(['sale_opportunity', 'crm_sales']) == [
+        'crm_sales']
+    assert testcache.minimal(['party', 'company']) == ['company']
