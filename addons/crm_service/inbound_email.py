@@ -172,15 +172,19 @@ class Case(metaclass=PoolMeta):
     @classmethod
     def _email_answered_case(cls, line, message):
         "Return the case of the e-mail the suite sent that the message answers"
-        pool = Pool()
-        CaseEmail = pool.get('crm.service.case.email')
+        return cls._email_referenced_case(
+            line, message, [('direction', '=', 'outgoing')])
+
+    @classmethod
+    def _email_referenced_case(cls, line, message, domain=None):
+        "Return the case of the newest e-mail of the domain the message cites"
+        CaseEmail = Pool().get('crm.service.case.email')
         references = cls._email_references(message)
         if references:
             emails = CaseEmail.search([
                     ('message_id', 'in', references),
-                    ('direction', '=', 'outgoing'),
                     ('case.company', '=', line.company.id),
-                    ], order=[('id', 'DESC')], limit=1)
+                    ] + (domain or []), order=[('id', 'DESC')], limit=1)
             if emails:
                 return emails[0].case
 
@@ -188,16 +192,9 @@ class Case(metaclass=PoolMeta):
     def _email_mentioned_case(cls, line, message):
         """Return the case of a received message the message refers to or
         whose number is in its subject: anyone can write them"""
-        pool = Pool()
-        CaseEmail = pool.get('crm.service.case.email')
-        references = cls._email_references(message)
-        if references:
-            emails = CaseEmail.search([
-                    ('message_id', 'in', references),
-                    ('case.company', '=', line.company.id),
-                    ], order=[('id', 'DESC')], limit=1)
-            if emails:
-                return emails[0].case
+        case = cls._email_referenced_case(line, message)
+        if case:
+            return case
         numbers = SUBJECT_NUMBER_RE.findall(message.get('subject') or '')
         if numbers:
             cases = cls.search([
