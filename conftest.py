@@ -102,8 +102,18 @@ def pytest_pycollect_makemodule(module_path, parent):
         return LoadTestsModule.from_parent(parent, path=module_path)
 
 
+def _database_name():
+    """Each test process of a PostgreSQL run has a database of its own
+    (the workers inherit the name trytond gave the controller's)"""
+    worker = os.environ.get('PYTEST_XDIST_WORKER')
+    if worker and os.environ.get('DB_NAME') != ':memory:':
+        os.environ['DB_NAME'] = f'test_{worker}_{os.getpid()}'
+
+
 def _install():
     from tools import testcache, testpool
+
+    _database_name()
 
     testpool.install()
     if os.environ.get('DB_CACHE'):

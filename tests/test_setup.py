@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -95,7 +96,8 @@ def test_cache_key_follows_the_code_of_the_modules(tmp_path, monkeypatch):
     monkeypatch.setattr(testcache, 'ADDONS', addons)
 
     def keys():
-        for function in [testcache.suite_depends, testcache.module_key]:
+        for function in [testcache.suite_depends, testcache.module_key,
+                testcache.tryton_pins]:
             function.cache_clear()
         return testcache.key(['crm_a']), testcache.key(['party', 'crm_b'])
     a, b = keys()
@@ -108,6 +110,29 @@ def test_cache_key_follows_the_code_of_the_modules(tmp_path, monkeypatch):
     (addons / 'crm_a' / 'view.xml').write_text("<form/>\n")
     a3, b3 = keys()
     assert a3 != a and b3 != b2
+    # A test tool's version makes no database, Tryton's does
+    (tmp_path / 'requirements.txt').write_text(
+        "trytond==8.0.12\npytest-xdist==3.8.0\n")
+    assert keys() == (a3, b3)
+    (tmp_path / 'requirements.txt').write_text("trytond==8.0.13\n")
+    assert keys()[0] != a3
+
+
+def test_cache_lock_serialises_test_processes():
+    "The second worker that needs a cached database waits for the first"
+    events = []
+
+    def build(name):
+        with testcache.lock('test_setup'):
+            events.append(('start', name))
+            time.sleep(0.2)
+            events.append(('end', name))
+    threads = [threading.Thread(target=build, args=(n,)) for n in 'ab']
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [e for e, _ in events] == ['start', 'end', 'start', 'end']
 
 
 def test_cache_manifest_replaces_stale_databases(tmp_path):

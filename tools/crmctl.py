@@ -509,9 +509,18 @@ class Suite:
         return f"{self.name} {int(found[-1]) if found else 0}%"
 
 
+# Test processes a backend: the two backends' four share the two cores,
+# one running Python while another waits for PostgreSQL
+UNIT_WORKERS = max(2, (os.cpu_count() or 2) // 2)
+
+
 def test(options):
     started = time.monotonic()
     unit_args, browser_args = _split_paths(options.pytest_args)
+    if unit_args is not None:
+        # A test file to a worker: a class's database is made once
+        unit_args = ['-n', str(UNIT_WORKERS), '--dist', 'loadfile',
+            *unit_args]
     suites = []
     if unit_args is not None and options.backend in ('all', 'sqlite'):
         env = Backend('sqlite').env(test=True,

@@ -7,7 +7,7 @@ of model code it would serve a stale database. ``install()`` (called by the
 root conftest.py in every test process) adds to that name a key of the files
 that make the database: the Python code, XML, tryton.cfg and data of the
 suite modules it contains and of the suite modules they depend on, and the
-pinned versions of upstream Tryton. Tests, templates, READMEs and the
+pinned versions of Tryton's packages. Tests, templates, READMEs and the
 translations (a test database loads English only) are not part of it, so
 editing a test or a crm_knowledge model rebuilds none of crm_sales's
 databases.
@@ -15,8 +15,14 @@ databases.
 A manifest beside the cache remembers which cached database serves each
 name, so the one a change made stale is removed when its successor is
 first asked for: the cache never grows with the edits.
+
+The test processes of a run (pytest-xdist workers) share the cache: a lock
+per cached database makes the first that needs it build it while the others
+wait and then copy it.
 """
 import configparser
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
@@ -66,11 +72,19 @@ def key(modules, translations=False):
     suite = set()
     for module in modules:
         suite |= suite_depends(module)
-    digest = hashlib.sha256((ROOT / 'requirements.txt').read_bytes())
+    digest = hashlib.sha256(tryton_pins())
     for module in sorted(suite):
         digest.update(
             f'{module}:{module_key(module, translations)}'.encode())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def tryton_pins():
+    "The pinned versions of Tryton's packages, which make the databases"
+    lines = (ROOT / 'requirements.txt').read_text().splitlines()
+    return '\n'.join(sorted(l for l in lines
+            if l.startswith(('trytond', 'proteus')))).encode()
 
 
 def modules_of(name):
@@ -92,13 +106,15 @@ class Manifest:
 
     def replace(self, name, cache_file):
         "Record cache_file for name; return the one it replaces, if any"
-        entries = self._load()
-        old = entries.get(name)
-        if old == cache_file:
-            return None
-        entries[name] = cache_file
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(entries, indent=1, sort_keys=True))
+        with lock(self.path.name):
+            entries = self._load()
+            old = entries.get(name)
+            if old == cache_file:
+                return None
+            entries[name] = cache_file
+            written = self.path.with_suffix('.tmp')
+            written.write_text(json.dumps(entries, indent=1, sort_keys=True))
+            written.replace(self.path)
         return old
 
     def databases(self):
@@ -109,6 +125,25 @@ class Manifest:
 
 def manifest_path(backend_name):
     return ROOT / 'var' / 'cache' / f'manifest-{backend_name}.json'
+
+
+@contextlib.contextmanager
+def lock(name):
+    "Hold the lock of that name among the test processes"
+    folder = ROOT / 'var' / 'cache' / 'locks'
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha1(name.encode()).hexdigest()
+    with open(folder / digest, 'w') as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+def _cache_lock(name):
+    from trytond import backend
+    return lock(f'{backend.name}:{name}')
 
 
 def install():
@@ -166,7 +201,8 @@ def exact_modules(activate_module):
         if db_exist(DB_NAME) and (
                 wanted != loaded_modules(DB_NAME) & suite_modules()):
             drop_db()
-        return activate_module(modules, lang=lang)
+        with _cache_lock('-'.join(modules) + '--' + lang):
+            return activate_module(modules, lang=lang)
     return wrapper
 
 
@@ -182,14 +218,15 @@ def set_up_from_modules(activate_modules):
             return activate_modules(modules)
         name = '-'.join(modules) + '--' + '|'.join(
             tools._func_name(f) for f in setup)
-        if test_tryton.restore_db_cache(name):
-            return tools._get_config()
-        test_tryton.drop_db()
-        test_tryton.activate_module(modules)
-        config = tools._get_config()
-        for function in setup:
-            function(config=config)
-        test_tryton.backup_db_cache(name)
+        with _cache_lock(name):
+            if test_tryton.restore_db_cache(name):
+                return tools._get_config()
+            test_tryton.drop_db()
+            test_tryton.activate_module(modules)
+            config = tools._get_config()
+            for function in setup:
+                function(config=config)
+            test_tryton.backup_db_cache(name)
         return config
     return wrapper
 
