@@ -7,8 +7,12 @@ reaches, but it converts the related part of a domain (``origin.amount``,
 ``create_uid.password_hash``) without access checks: the record rules of the
 target are not applied and a field that reads back empty is still compared.
 Counting the matches is then an oracle for what the user may not read.
+Sorting on a field of a related record (``opportunity.amount``, or the name
+of a Many2One) joins the target without its rules: the order of the rows
+would tell what the user may not read.
 """
 from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.model.exceptions import AccessError
 from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
@@ -30,6 +34,10 @@ class SearchAccessMixin:
         if transaction.user and transaction.check_access:
             order = kwargs.get('order', args[2] if len(args) > 2 else None)
             cls._check_secret_search(domain, order)
+            if order:
+                with transaction.set_context(
+                        _search_order_rules=(cls.__name__, tuple(order))):
+                    return super().search(domain, *args, **kwargs)
         return super().search(domain, *args, **kwargs)
 
     @classmethod
@@ -39,8 +47,15 @@ class SearchAccessMixin:
             # Only while the domain is converted: what the search reads
             # afterwards (the target of a Reference, say) is read as usual
             with transaction.set_context(_search_related_rules=True):
-                return super().search_domain(
+                result = super().search_domain(
                     domain, active_test=active_test, tables=tables)
+            model_name, order = transaction.context.get(
+                '_search_order_rules') or (None, ())
+            if tables is None and model_name == cls.__name__:
+                # The order is converted with the tables of the domain
+                for oexpr, _ in order:
+                    _join_readable(cls, result[0], oexpr)
+            return result
         return super().search_domain(
             domain, active_test=active_test, tables=tables)
 
@@ -101,6 +116,25 @@ def _order_fields(Model, order):
         Target = _target(Model, local)
         if Target is not None:
             yield from _order_fields(Target, [(related or 'rec_name', None)])
+
+
+def _join_readable(Model, tables, oexpr):
+    """Join the target of each Many2One the order goes through to the
+    records the user may read only, as trytond joins it to sort"""
+    pool = Pool()
+    Rule = pool.get('ir.rule')
+    name, _, related = oexpr.partition('.')
+    field = Model._fields.get(name)
+    if not isinstance(field, fields.Many2One):
+        return
+    Target = field.get_target()
+    target_tables = field._get_target_tables(tables, Model)
+    if Rule.domain_get(Target.__name__, mode='read'):
+        readable = Rule.query_get(Target.__name__, mode='read')
+        target, condition = target_tables[None]
+        target_tables[None] = (target, condition & target.id.in_(readable))
+    _join_readable(Target, target_tables,
+        related or Target._order_name or Target._rec_name)
 
 
 class Rule(metaclass=PoolMeta):
