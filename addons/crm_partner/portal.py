@@ -220,7 +220,8 @@ def _serve(func, request, portal, login, partner, arguments):
         if request.method == 'POST':
             return login_page(portal, HTTPStatus.UNAUTHORIZED,
                 notice=portal_text('msg_portal_session_expired'))
-        return portal.redirect('login', next=request.full_path)
+        return portal.redirect(
+            'login', next=request.full_path.rstrip('?'))
     if request.method == 'POST' and not portal.check_csrf():
         return portal.message('msg_portal_error_title', 'msg_portal_csrf',
             HTTPStatus.FORBIDDEN, error=True)
