@@ -109,10 +109,21 @@ class Portal:
     def is_partner(self):
         return bool(self.user and self.user.portal_is_partner)
 
-    def csrf_token(self):
+    @staticmethod
+    def csrf_key():
         pool = Pool()
         Configuration = pool.get('crm.service.configuration')
-        key = Configuration.signing_key_for('crm_partner.portal.csrf')
+        transaction = Transaction()
+        if transaction.readonly and not Configuration(1).signing_key:
+            # The first key is made once, with its table locked
+            with transaction.new_transaction(
+                    _lock_tables=[Configuration._table]) as writer:
+                Configuration.signing_key_for('crm_partner.portal.csrf')
+                writer.commit()
+        return Configuration.signing_key_for('crm_partner.portal.csrf')
+
+    def csrf_token(self):
+        key = self.csrf_key()
         subject = (f'session:{self.session}' if self.user
             else f'visitor:{self.visitor}')
         return hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()

@@ -40,7 +40,6 @@ def create_portal_data(test_class):
 
 def _create_portal_data(test_class):
     pool = Pool()
-    Configuration = pool.get('crm.service.configuration')
     Party = pool.get('party.party')
     WebUser = pool.get('web.user')
     Case = pool.get('crm.service.case')
@@ -53,7 +52,6 @@ def _create_portal_data(test_class):
     Invoice = pool.get('account.invoice')
     Article = pool.get('crm.knowledge.article')
     Lang = pool.get('ir.lang')
-    Configuration.signing_key_for('crm_partner.portal.csrf')
     company = create_company()
     with set_company(company):
         create_chart(company)
