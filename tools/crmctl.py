@@ -439,7 +439,8 @@ def banner(server, password, seconds):
             "var/secrets/service-call-key)")
     if 'crm_partner' in modules:
         lines.append(f"  Partner portal:   {server.url}"
-            f"{server.database}/crm_partner/portal/")
+            f"{server.database}/crm_partner/portal/  (customer@portal."
+            "example.com, partner@portal.example.com)")
     if 'crm_mobile' in modules:
         lines.append(f"  Mobile app:       {server.url}"
             f"{server.database}/crm_mobile/app/")
