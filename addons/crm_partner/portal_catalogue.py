@@ -23,6 +23,7 @@ MAX_CART_LINES = 100
 class CartLine(ModelSQL):
     "A product in the portal cart of a web user"
     __name__ = 'crm.partner.portal.cart.line'
+    __string__ = "Portal Cart Line"
 
     user = fields.Many2One(
         'web.user', "User", required=True, ondelete='CASCADE')
