@@ -17,6 +17,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -132,7 +133,9 @@ class Backend:
         if self.postgresql:
             self._pg_execute(f'DROP DATABASE IF EXISTS "{database}"')
         else:
-            (self.db_path() / f'{database}.sqlite').unlink(missing_ok=True)
+            for suffix in ['', '-wal', '-shm']:
+                (self.db_path() / f'{database}.sqlite{suffix}').unlink(
+                    missing_ok=True)
         shutil.rmtree(self.db_path() / database, ignore_errors=True)
 
     def create(self, database):
@@ -151,8 +154,13 @@ class Backend:
             self._pg_execute(
                 f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
         else:
-            shutil.copyfile(self.db_path() / f'{source}.sqlite',
-                self.db_path() / f'{target}.sqlite')
+            # The backup API copies what the write-ahead log holds too, as
+            # one consistent snapshot
+            with contextlib.closing(sqlite3.connect(
+                        self.db_path() / f'{source}.sqlite')) as src, \
+                    contextlib.closing(sqlite3.connect(
+                            self.db_path() / f'{target}.sqlite')) as dst:
+                src.backup(dst)
         if (self.db_path() / source).exists():
             # The filestore of the attachments
             shutil.copytree(self.db_path() / source, self.db_path() / target)
