@@ -137,6 +137,11 @@ class PortalCustomerTestCase(PortalTestCase):
         page = self.text(client.get(self.url('invoices')))
         self.assertIn('INV-A', page)
         self.assertNotIn('INV-B', page)
+        response = client.get(
+            self.url(f'invoices/{self.ids["alice_invoice"]}/document'))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertIn('INV-A', response.headers['Content-Disposition'])
+        self.assertTrue(response.data)
 
     def test_another_customers_records(self):
         "Another customer's records by guessed id answer 404"
