@@ -17,6 +17,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -132,7 +133,9 @@ class Backend:
         if self.postgresql:
             self._pg_execute(f'DROP DATABASE IF EXISTS "{database}"')
         else:
-            (self.db_path() / f'{database}.sqlite').unlink(missing_ok=True)
+            for suffix in ['', '-wal', '-shm']:
+                (self.db_path() / f'{database}.sqlite{suffix}').unlink(
+                    missing_ok=True)
         shutil.rmtree(self.db_path() / database, ignore_errors=True)
 
     def create(self, database):
@@ -151,8 +154,13 @@ class Backend:
             self._pg_execute(
                 f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
         else:
-            shutil.copyfile(self.db_path() / f'{source}.sqlite',
-                self.db_path() / f'{target}.sqlite')
+            # The backup API copies what the write-ahead log holds too, as
+            # one consistent snapshot
+            with contextlib.closing(sqlite3.connect(
+                        self.db_path() / f'{source}.sqlite')) as src, \
+                    contextlib.closing(sqlite3.connect(
+                            self.db_path() / f'{target}.sqlite')) as dst:
+                src.backup(dst)
         if (self.db_path() / source).exists():
             # The filestore of the attachments
             shutil.copytree(self.db_path() / source, self.db_path() / target)
@@ -439,7 +447,8 @@ def banner(server, password, seconds):
             "var/secrets/service-call-key)")
     if 'crm_partner' in modules:
         lines.append(f"  Partner portal:   {server.url}"
-            f"{server.database}/crm_partner/portal/")
+            f"{server.database}/crm_partner/portal/  (customer@portal."
+            "example.com, partner@portal.example.com)")
     if 'crm_mobile' in modules:
         lines.append(f"  Mobile app:       {server.url}"
             f"{server.database}/crm_mobile/app/")
@@ -563,6 +572,9 @@ def run_suites(suites):
     codes = {}
     waiting = [s for s in suites if s.name == 'browser']
     running = [s.start() for s in suites if s not in waiting]
+    if not running and waiting:
+        # Only browser tests were asked for
+        running.append(waiting.pop().start())
     names = ', '.join(s.name for s in suites)
     with Step(f"running the tests: {names} (logs in var/log/test-*.log)",
             every=60) as step:

@@ -487,7 +487,8 @@ def log(message):
 # build on one another: teams and territories first
 DEMOS = ['territory', 'activity', 'target', 'assignment', 'proposal',
     'service', 'knowledge_base', 'knowledge_home', 'knowledge_watch',
-    'service_intake', 'service_route', 'service_sla', 'service_visit']
+    'service_intake', 'service_route', 'service_sla', 'service_visit',
+    'portal']
 
 
 def module_demos(activated):
@@ -519,9 +520,14 @@ def _activated(pool):
 
 
 def set_passwords(pool, password):
+    from tools.demo_portal import LOGINS
     User = pool.get('res.user')
     users = User.search([('login', 'in', list(USERS))])
     User.write(users, {'password': password})
+    if 'crm_partner' in _activated(pool):
+        WebUser = pool.get('web.user')
+        WebUser.write(WebUser.search([('email', 'in', LOGINS)]),
+            {'password': password})
 
 
 def generate(database, config_file=None, scale=1.0, seed=42, today=None,

@@ -8,16 +8,16 @@ empty (honeypot), a time token signed with a secret of the database
 (refused when posted within seconds or after a day) and a limit of posts
 per address and e-mail per hour kept in the database.
 """
-import html
 import re
 
 from trytond.i18n import gettext
+from trytond.modules.crm_sales.web import (
+    html_response, render, request_language)
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, abort, with_pool, with_transaction)
+    HTTPStatus, abort, with_pool, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-LANGUAGES = {'en': 'en', 'zh': 'zh_CN', 'zh-cn': 'zh_CN', 'zh_cn': 'zh_CN'}
 HONEYPOT = 'website'
 EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 SIZES = {
@@ -40,20 +40,6 @@ LABELS = {
 
 def _(message_id, **variables):
     return gettext(f'crm_service.{message_id}', **variables)
-
-
-def browser_language(request):
-    "Return the language code the browser prefers among the page's ones"
-    best = request.accept_languages.best_match(['en', 'zh-CN', 'zh'])
-    return 'zh_CN' if best and best.startswith('zh') else 'en'
-
-
-def request_language(request):
-    "Return the language code asked by the lang parameter or the browser"
-    lang = (request.args.get('lang') or '').lower()
-    if lang in LANGUAGES:
-        return LANGUAGES[lang]
-    return browser_language(request)
 
 
 def read_form(form, categories):
@@ -80,67 +66,11 @@ def read_form(form, categories):
 
 def render_form(language, token, categories, values=None, errors=None,
         notice=None):
-    values = values or {}
-    errors = errors or {}
-    esc = html.escape
-
-    def field(name, multiline=False, type_='text'):
-        value = values.get(name) or ''
-        error = errors.get(name)
-        required = ' required' if name in REQUIRED else ''
-        if multiline:
-            widget = (f'<textarea id="{name}" name="{name}" rows="6"'
-                f'{required}>{esc(value)}</textarea>')
-        else:
-            widget = (f'<input id="{name}" name="{name}" type="{type_}" '
-                f'value="{esc(value)}"{required}>')
-        error = (f'<p class="error" id="{name}-error">{esc(error)}</p>'
-            if error else '')
-        return (f'<p><label for="{name}">{esc(_(LABELS[name]))}</label>'
-            f'<br>{widget}</p>{error}')
-
-    selected = values.get('category')
-    options = ''.join(
-        f'<option value="{c.id}"'
-        f'{" selected" if selected == c else ""}>{esc(c.rec_name)}'
-        '</option>' for c in categories)
-    category = (f'<p><label for="category">{esc(_(LABELS["category"]))}'
-        f'</label><br><select id="category" name="category">'
-        f'<option value=""></option>{options}</select></p>'
-        + (f'<p class="error" id="category-error">'
-            f'{esc(errors["category"])}</p>'
-            if errors.get('category') else ''))
-    notice = (f'<p class="error" id="notice">{esc(notice)}</p>'
-        if notice else '')
-    body = (f'<h1>{esc(_("msg_request_title"))}</h1>'
-        f'<p>{esc(_("msg_request_intro"))}</p>{notice}'
-        f'<form method="post" action="?lang={language}">'
-        f'<input type="hidden" name="token" value="{esc(token)}">'
-        f'<div style="display:none" aria-hidden="true">'
-        f'<label for="{HONEYPOT}">Website</label>'
-        f'<input id="{HONEYPOT}" name="{HONEYPOT}" tabindex="-1" '
-        'autocomplete="off"></div>'
-        + field('name') + field('email', type_='email') + field('phone')
-        + field('subject') + category + field('description', multiline=True)
-        + f'<p><button type="submit">{esc(_("msg_request_submit"))}'
-        '</button></p></form>')
-    return page(language, body)
-
-
-def page(language, body):
-    lang = 'zh-CN' if language == 'zh_CN' else 'en'
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{html.escape(_("msg_request_title"))}</title>'
-        '<style>body{font-family:sans-serif;max-width:40em;margin:2em auto;'
-        'padding:0 1em}input,textarea,select{width:100%}'
-        '.error{color:#b00020}</style></head>'
-        f'<body>{body}</body></html>')
-
-
-def html_response(text, status=HTTPStatus.OK):
-    return Response(
-        text, status=status, content_type='text/html; charset=utf-8')
+    return render('crm_service', 'request.html', language,
+        token=token, categories=categories, honeypot=HONEYPOT,
+        values=values or dict.fromkeys(LABELS), errors=errors or {},
+        notice=notice, notice_error=bool(notice), labels=LABELS,
+        sizes=SIZES, required=REQUIRED)
 
 
 @app.route('/<database_name>/crm_service/request', methods=['GET', 'POST'])
@@ -188,7 +118,5 @@ def service_request(request, pool):
         case = Case.intake_request(line, values['name'], values['email'],
             values['subject'], values['description'],
             phone=values['phone'] or None, category=values['category'])
-        thanks = _('msg_request_thanks', number=case.number)
-        return html_response(page(language,
-                f'<h1>{html.escape(_("msg_request_thanks_title"))}</h1>'
-                f'<p id="case-number">{html.escape(thanks)}</p>'))
+        return html_response(render('crm_service', 'request_thanks.html',
+                language, number=case.number))
