@@ -26,6 +26,7 @@ class AttackSearchTestCase(RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
+        Sale = pool.get('sale.sale')
         Target = pool.get('crm.target')
         AssignmentLog = pool.get('crm.assignment.log')
         Factor = pool.get('crm.scoring.factor')
@@ -44,7 +45,10 @@ class AttackSearchTestCase(RouteTestCase):
                     "North": [users['north']], "South": [users['south']]})
             north = users['north'].employee
             opportunity = cls.create_opportunity(company, north)
-            cls.sale_id = create_sale(opportunity, [1234]).id
+            sale = create_sale(opportunity, [1234])
+            # A quotation may not be deleted: its state is North's to know
+            Sale.quote([sale])
+            cls.sale_id = sale.id
             # South may see a sale it created of North's deal, not the deal
             with Transaction().set_user(users['south'].id):
                 create_sale(opportunity, [1])
@@ -172,6 +176,16 @@ class AttackSearchTestCase(RouteTestCase):
                     ('id', '=', self.sale_id)]), 0)
         self.assertEqual(self.count(south, 'crm.target', []), 0)
         self.assertEqual(self.count(self.rpc('agent'), 'crm.target', []), 0)
+
+    def test_delete_answers_access_first(self):
+        "Deleting another team's quotation tells nothing of its state"
+        error = self.assertRefused(
+            self.rpc('south').model, 'sale.sale', 'delete', [self.sale_id])
+        self.assertNotIn('cancel', error.message)
+        # North, who may read it, is told to cancel it first
+        error = self.assertRefused(
+            self.rpc('north').model, 'sale.sale', 'delete', [self.sale_id])
+        self.assertIn('cancel', error.message)
 
     def test_manager_sees_all(self):
         "The manager sees every sale and target, and may search origins"
