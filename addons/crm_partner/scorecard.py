@@ -360,10 +360,6 @@ class Scorecard(ModelSQL, ModelView):
                     & (assignment.response_date != Null)
                     & (assignment.date >= start) & (assignment.date <= end)))
             for partner, date, response_date in cursor:
-                if isinstance(date, str):
-                    date = datetime.datetime.fromisoformat(date)
-                    response_date = datetime.datetime.fromisoformat(
-                        response_date)
                 delays[partner].append(
                     (response_date - date).total_seconds() / 3600)
         return {
