@@ -111,22 +111,18 @@ class Certification(ModelSQL, ModelView):
     def search_state(cls, name, clause):
         today = Pool().get('ir.date').today()
         _, operator, value = clause[:3]
-        expired = ('expiry_date', '<', today)
-        valid = ['OR',
-            ('expiry_date', '=', None),
-            ('expiry_date', '>=', today),
-            ]
-        values = value if operator in {'in', 'not in'} else [value]
+        values = set(value) if operator in {'in', 'not in'} else {value}
+        if operator in {'!=', 'not in'}:
+            values = {'valid', 'expired'} - values
         domain = ['OR']
         if 'expired' in values:
-            domain.append(expired)
+            domain.append(('expiry_date', '<', today))
         if 'valid' in values:
-            domain.append(valid)
-        if len(domain) == 1:
-            domain = [('id', '=', -1)]
-        if operator in {'!=', 'not in'}:
-            domain = ['NOT', domain]
-        return domain
+            domain.extend([
+                    ('expiry_date', '=', None),
+                    ('expiry_date', '>=', today),
+                    ])
+        return domain if len(domain) > 1 else [('id', '=', -1)]
 
 
 class PartnerTerritory(ModelSQL):
