@@ -50,7 +50,9 @@ WEIGHTS = {
     'capacity': 10,
     'conversion': 10,
     }
+CRITERIA = list(WEIGHTS)
 EARTH_DIAMETER = 12742  # km
+DISTRIBUTION_BATCH = 500
 
 
 def distance_km(latitude1, longitude1, latitude2, longitude2):
@@ -292,16 +294,15 @@ class Assignment(Workflow, ModelSQL, ModelView):
         proposed it again. Return the assignments created.
         """
         pool = Pool()
-        Opportunity = pool.get('sale.opportunity')
-        opportunities = Opportunity.browse(
-            sorted({o.id for o in opportunities}))
-        if not opportunities:
+        Log = pool.get('crm.partner.assignment.log')
+        ids = sorted({o.id for o in opportunities})
+        if not ids:
             return []
         now = datetime.datetime.now()
-        leads = _leads(opportunities)
+        leads = _leads(ids)
         if partner is not None:
             live = cls.search([
-                    ('opportunity', 'in', [o.id for o in opportunities]),
+                    ('opportunity', 'in', ids),
                     ('state', 'in', LIVE_STATES),
                     ])
             cls._set_state(live, 'withdrawn')
@@ -314,24 +315,36 @@ class Assignment(Workflow, ModelSQL, ModelView):
         chooser = _Chooser(
             [partner.id] if partner is not None else None)
         deadline = cls._response_deadline(now)
-        vlist = []
-        for lead in todo:
-            choice = chooser.choose(lead, force=partner is not None)
-            if choice is None:
-                continue
-            partner_id, score, reasons = choice
-            vlist.append({
-                    'company': lead['company'],
-                    'opportunity': lead['id'],
-                    'partner': partner_id,
-                    'score': score,
-                    'reasons': reasons,
-                    'trigger': trigger,
-                    'date': now,
-                    'deadline': deadline,
-                    })
-        assignments = cls.create(vlist)
-        cls.log_event(assignments, 'proposed')
+        assignments = []
+        # Records are created by batches: an instance costs in proportion
+        # to the number of records it is browsed with
+        for batch in grouped_slice(todo, DISTRIBUTION_BATCH):
+            vlist = []
+            for lead in batch:
+                choice = chooser.choose(lead, force=partner is not None)
+                if choice is None:
+                    continue
+                partner_id, score, reasons = choice
+                vlist.append({
+                        'company': lead['company'],
+                        'opportunity': lead['id'],
+                        'partner': partner_id,
+                        'score': score,
+                        'reasons': reasons,
+                        'trigger': trigger,
+                        'date': now,
+                        'deadline': deadline,
+                        })
+            created = cls.create(vlist)
+            Log.log([{
+                        'company': v['company'],
+                        'assignment': a.id,
+                        'opportunity': v['opportunity'],
+                        'partner': v['partner'],
+                        'event': 'proposed',
+                        'note': None,
+                        } for a, v in zip(created, vlist)])
+            assignments.extend(created)
         return assignments
 
     @classmethod
@@ -361,7 +374,7 @@ class Assignment(Workflow, ModelSQL, ModelView):
         return assignments
 
 
-def _leads(opportunities):
+def _leads(ids):
     """Return by id what a lead is matched on: company, state, territory,
     product categories, coordinates, the partners already tried and
     whether it has a live proposal"""
@@ -376,8 +389,7 @@ def _leads(opportunities):
 
     leads = {}
     party2leads = defaultdict(list)
-    for sub_ids in grouped_slice(
-            [o.id for o in opportunities], backend.MAX_QUERY_PARAMS):
+    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
         opportunity = Opportunity.__table__()
         party = Party.__table__()
         cursor.execute(*opportunity
@@ -537,7 +549,7 @@ class _Chooser:
                     condition=assignment.opportunity == opportunity.id
                     ).select(
                     assignment.partner, assignment.state, opportunity.state,
-                    Count(Literal(1)),
+                    Count(assignment.id),
                     where=reduce_ids(assignment.partner, sub_ids)
                     & assignment.state.in_(LIVE_STATES),
                     group_by=[
@@ -554,6 +566,11 @@ class _Chooser:
                         partner['lost'] += count
         for party_id, coordinates in _coordinates(ids).items():
             self.partners[party_id]['coordinates'] = coordinates
+        for partner in self.partners.values():
+            partner['tier_fraction'] = partner['weight'] / self.max_weight
+            # Laplace's rule: a partner without history is at one half
+            partner['conversion'] = (partner['won'] + 1) / (
+                partner['won'] + partner['lost'] + 2)
         self.everyone = set(self.partners)
         self.max_distance = self._max_distance()
 
@@ -578,6 +595,11 @@ class _Chooser:
     def choose(self, lead, force=False):
         """Return the best partner for the lead, its score and reasons,
         or None when no partner may take it"""
+        lead['territories'] = self.territory_ancestors.get(
+            lead['territory'], frozenset())
+        lead['category_paths'] = [
+            self.category_ancestors.get(c, frozenset([c]))
+            for c in lead['categories']]
         best = None
         candidates = self.everyone if force else self.candidates(lead)
         for partner_id in candidates:
@@ -588,7 +610,8 @@ class _Chooser:
             if (not force and capacity is not None
                     and partner['load'] >= capacity):
                 continue
-            score = self._score(lead, partner)
+            fractions, _, _ = self._fractions(lead, partner)
+            score = sum(WEIGHTS[c] * f for c, f in zip(CRITERIA, fractions))
             if best is None or (score, -partner_id) > (best[0], -best[1]):
                 best = (score, partner_id)
         if best is None:
@@ -598,49 +621,57 @@ class _Chooser:
         partner['load'] += 1
         return best[1], round(best[0], 1), reasons
 
-    def _criteria(self, lead, partner):
-        "Yield (criterion, fraction of its weight, values of its reason)"
-        territories = self.territory_ancestors.get(lead['territory'], ())
-        matched = partner['territories'].intersection(territories)
-        yield 'territory', 1 if matched else 0, {}
+    def _fractions(self, lead, partner):
+        """Return the fraction of its weight each criterion gives, in the
+        order of CRITERIA, the distance and the number of known categories
+        (the hot loop: no allocation but the result)"""
+        territory = 0 if partner['territories'].isdisjoint(
+            lead['territories']) else 1
+        distance, near = None, 0
         if lead['coordinates'] and partner['coordinates']:
             distance = distance_km(
                 *lead['coordinates'], *partner['coordinates'])
-            fraction = (max(0, 1 - distance / self.max_distance)
-                if self.max_distance else 0)
-            yield 'distance', fraction, {'distance': round(distance)}
-        yield 'tier', partner['weight'] / self.max_weight, {
-            'tier': partner['tier'] or ''}
-        if lead['categories']:
+            if self.max_distance:
+                near = max(0, 1 - distance / self.max_distance)
+        known, speciality = 0, 0
+        if lead['category_paths']:
             specialities = partner['specialities']
-            known = sum(1 for c in lead['categories']
-                if specialities.intersection(
-                    self.category_ancestors.get(c, ())))
-            yield 'speciality', known / len(lead['categories']), {
-                'known': known, 'count': len(lead['categories'])}
+            known = sum(1 for path in lead['category_paths']
+                if not specialities.isdisjoint(path))
+            speciality = known / len(lead['category_paths'])
         capacity = partner['capacity']
-        if capacity:
-            free = max(capacity - partner['load'], 0)
-            yield 'capacity', free / capacity, {
-                'free': free, 'capacity': capacity}
-        elif capacity is None:
-            yield 'capacity', 1, {'free': '∞', 'capacity': '∞'}
-        # Laplace's rule: a partner without history is at one half
-        rate = (partner['won'] + 1) / (partner['won'] + partner['lost'] + 2)
-        yield 'conversion', rate, {'rate': round(rate * 100)}
-
-    def _score(self, lead, partner):
-        return sum(WEIGHTS[c] * f for c, f, _ in self._criteria(lead, partner))
+        if capacity is None:
+            free = 1
+        elif capacity:
+            free = max(capacity - partner['load'], 0) / capacity
+        else:
+            free = 0
+        return ((territory, near, partner['tier_fraction'], speciality,
+                free, partner['conversion']), distance, known)
 
     def _reasons(self, lead, partner):
+        fractions, distance, known = self._fractions(lead, partner)
+        capacity = partner['capacity']
+        values = {
+            'territory': {},
+            'distance': {'distance': round(distance or 0)},
+            'tier': {'tier': partner['tier'] or ''},
+            'speciality': {
+                'known': known, 'count': len(lead['category_paths'])},
+            'capacity': {
+                'free': (max(capacity - partner['load'], 0)
+                    if capacity is not None else '∞'),
+                'capacity': capacity if capacity is not None else '∞'},
+            'conversion': {'rate': round(partner['conversion'] * 100)},
+            }
         lines = []
-        for criterion, fraction, values in self._criteria(lead, partner):
+        for criterion, fraction in zip(CRITERIA, fractions):
             if not fraction:
                 continue
             lines.append(gettext(
                     'crm_partner.msg_assignment_reason_' + criterion,
                     points='%g' % round(WEIGHTS[criterion] * fraction, 1),
-                    **values))
+                    **values[criterion]))
         return '\n'.join(lines)
 
 
