@@ -4,9 +4,11 @@ import datetime
 import unittest
 
 from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
+from trytond.modules.company.tests import create_company, create_employee
 from trytond.modules.crm_sales.tests.tools import (
-    SALESPERSON, as_user, create_staff, with_company)
+    SALESPERSON, as_user, create_staff, create_user, with_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module
 
@@ -212,3 +214,39 @@ class DealTestCase(unittest.TestCase):
                 Deal.approve([Deal(own.id)])
             Deal.approve([Deal(deal.id)])
         self.assertEqual(Deal(deal.id).state, 'approved')
+
+    @with_company
+    def test_salesperson_reads_only(self):
+        "A salesperson reads the deals but neither registers nor changes them"
+        Deal = Pool().get('crm.partner.deal')
+        users = create_staff(self.company, {
+                'sales': ("Sales", SALESPERSON),
+                }, 'secret-password-1')
+        deal = self._deal()
+
+        with as_user(users['sales']):
+            Deal.read([deal.id], ['customer_name'])
+            with self.assertRaises(AccessError):
+                Deal.write([Deal(deal.id)], {'customer_name': "Mine"})
+            with self.assertRaises(AccessError):
+                Deal.create([{
+                            'partner': self.partner.id,
+                            'company': self.company.id,
+                            'customer_name': "Mine"}])
+            with self.assertRaises(AccessButtonError):
+                Deal.submit([Deal(deal.id)])
+
+    @with_company
+    def test_other_company(self):
+        "The deals of another company are out of sight"
+        Deal = Pool().get('crm.partner.deal')
+        deal = self._deal()
+        other = create_company("Other")
+        user = create_user(
+            'channel', other, create_employee(other, "Channel"),
+            CHANNEL_MANAGER)
+
+        with as_user(user, company=other.id):
+            self.assertEqual(Deal.search([]), [])
+            with self.assertRaises(AccessError):
+                Deal.read([deal.id], ['customer_name'])
