@@ -202,7 +202,8 @@ class Assignment(Workflow, ModelSQL, ModelView):
         another partner is refused."""
         cls._check_partner(assignments, partner)
         cls._check_proposed(assignments)
-        cls._answer(assignments, 'accepted')
+        cls._answer(assignments)
+        cls._accepted(assignments)
 
     @classmethod
     @ModelView.button
@@ -214,29 +215,22 @@ class Assignment(Workflow, ModelSQL, ModelView):
         cls._check_proposed(assignments)
         if reason:
             cls.write(assignments, {'decline_reason': reason})
-        cls._answer(assignments, 'declined')
+        cls._answer(assignments)
+        cls._declined(assignments)
         cls.distribute([a.opportunity for a in assignments])
 
     @classmethod
     @ModelView.button
     def withdraw(cls, assignments):
         "Take the leads back from the partners"
-        cls._set_state(assignments, 'withdrawn')
+        cls._withdrawn(assignments)
 
     @classmethod
-    def _answer(cls, assignments, state):
-        now = datetime.datetime.now()
+    def _answer(cls, assignments):
         cls.write(assignments, {
-                'response_date': now,
+                'response_date': datetime.datetime.now(),
                 'user': Transaction().user,
                 })
-        cls._set_state(assignments, state)
-
-    @classmethod
-    def _set_state(cls, assignments, state):
-        {'accepted': cls._accepted, 'declined': cls._declined,
-            'expired': cls._expired, 'withdrawn': cls._withdrawn,
-            }[state](assignments)
 
     @classmethod
     @Workflow.transition('accepted')
@@ -281,7 +275,7 @@ class Assignment(Workflow, ModelSQL, ModelView):
                     ('deadline', '<', datetime.datetime.now()),
                     ], order=[('id', 'ASC')])
             if overdue:
-                cls._set_state(overdue, 'expired')
+                cls._expired(overdue)
                 cls.distribute([a.opportunity for a in overdue])
 
     @classmethod
@@ -305,7 +299,7 @@ class Assignment(Workflow, ModelSQL, ModelView):
                     ('opportunity', 'in', ids),
                     ('state', 'in', LIVE_STATES),
                     ])
-            cls._set_state(live, 'withdrawn')
+            cls._withdrawn(live)
             for lead in leads.values():
                 lead['live'] = False
         todo = [lead for lead in leads.values()
@@ -356,7 +350,7 @@ class Assignment(Workflow, ModelSQL, ModelView):
                 ('opportunity', 'in', [d.opportunity.id for d in deals]),
                 ('state', 'in', LIVE_STATES),
                 ])
-        cls._set_state(live, 'withdrawn')
+        cls._withdrawn(live)
         assignments = cls.create([{
                     'company': d.company.id,
                     'opportunity': d.opportunity.id,
