@@ -9,6 +9,7 @@ from trytond.modules.crm_sales.tests.tools import (
     SALESPERSON, as_user, create_customer, create_staff, with_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module
+from trytond.transaction import Transaction
 
 from .tools import CHANNEL_MANAGER, create_lead, create_partner
 
@@ -222,6 +223,33 @@ class DistributionTestCase(unittest.TestCase):
         self.assertEqual(first.state, 'withdrawn')
         self.assertEqual(second.partner, chosen)
         self.assertEqual(fresh(lead).partner, chosen)
+
+    @with_company
+    def test_wizard(self):
+        "The wizard proposes the leads to their best or to a chosen partner"
+        pool = Pool()
+        Wizard = pool.get('crm.partner.assignment.distribute', type='wizard')
+        best = create_partner("Best", [self.east], self.gold)
+        chosen = create_partner("Chosen", [self.west])
+        leads = [create_lead(self.company, self.east) for _ in range(2)]
+
+        def run(partner):
+            session_id, _, _ = Wizard.create()
+            with Transaction().set_context(
+                    active_model='sale.opportunity',
+                    active_id=leads[0].id,
+                    active_ids=[l.id for l in leads]):
+                Wizard.execute(session_id, {
+                        'start': {'partner': partner and partner.id},
+                        }, 'distribute')
+        run(None)
+        self.assertEqual([fresh(l).partner for l in leads], [best, best])
+        run(chosen)
+        self.assertEqual(
+            [fresh(l).partner for l in leads], [chosen, chosen])
+        self.assertEqual(
+            [a.trigger for a in fresh(leads[0]).partner_assignments],
+            ['manual', 'manual'])
 
     @with_company
     def test_salesperson_cannot_answer(self):
