@@ -40,7 +40,8 @@ USERS = {
 EXTRA_GROUPS = {
     'agent': ['crm_service.group_crm_service_agent'],
     'manager': ['crm_service.group_crm_service_manager',
-        'crm_knowledge.group_crm_competitive_intelligence'],
+        'crm_knowledge.group_crm_competitive_intelligence',
+        'crm_partner.group_crm_channel_manager'],
     'analyst': ['crm_bi.group_crm_bi_analyst'],
     }
 # (country code, name, [(subdivision code, name, [(city, zip, lat, lon)])])
@@ -488,7 +489,7 @@ def log(message):
 DEMOS = ['territory', 'activity', 'target', 'assignment', 'proposal',
     'service', 'knowledge_base', 'knowledge_home', 'knowledge_watch',
     'service_intake', 'service_route', 'service_sla', 'service_visit',
-    'portal']
+    'partner', 'portal']
 
 
 def module_demos(activated):

@@ -46,7 +46,8 @@ def populate(pool, rng, today):
                 'price': 'list_price',
                 'lines': [('create', [{'formula': 'unit_price * 0.85'}])],
                 }])
-    Party.write([partner], {'sale_price_list': price_list.id})
+    Party.write([partner], {
+            'sale_price_list': price_list.id, 'is_partner': True})
     products = Product.search(
         [('salable', '=', True)], order=[('code', 'ASC')], limit=2)
     ProductCustomer.create([{

@@ -76,9 +76,8 @@ class User(metaclass=PoolMeta):
 
     @property
     def portal_is_partner(self):
-        """Whether the user sees the partners' pages (a party without the
-        partner flag of the partner programme counts as a partner)"""
-        return bool(getattr(self.party, 'is_partner', True))
+        "Whether the user sees the partners' pages"
+        return bool(self.party and self.party.is_partner)
 
     @property
     def portal_language(self):

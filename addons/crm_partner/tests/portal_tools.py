@@ -63,8 +63,10 @@ def _create_portal_data(test_class):
             [('type', '=', 'revenue')], limit=1)
         alice, bob, partner = Party.create([
                 {'name': "Alice Customer", 'addresses': [('create', [{}])]},
-                {'name': "Bob Customer", 'addresses': [('create', [{}])]},
-                {'name': "Pat Partner", 'addresses': [('create', [{}])]},
+                {'name': "Bob Customer", 'addresses': [('create', [{}])],
+                    'is_partner': True},
+                {'name': "Pat Partner", 'addresses': [('create', [{}])],
+                    'is_partner': True},
                 ])
         WebUser.create([
                 {'email': 'alice@example.com', 'password': PASSWORD,
