@@ -15,3 +15,15 @@ class Sale(metaclass=PoolMeta):
             check_readable(sales)
         super().check_modification(
             mode, sales, values=values, external=external)
+
+
+class SaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.line'
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        # Before sale's checks of the state of the line's sale
+        if external and mode in {'create', 'delete'}:
+            check_readable(lines)
+        super().check_modification(
+            mode, lines, values=values, external=external)

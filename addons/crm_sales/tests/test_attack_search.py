@@ -49,6 +49,7 @@ class AttackSearchTestCase(RouteTestCase):
             # A quotation may not be deleted: its state is North's to know
             Sale.quote([sale])
             cls.sale_id = sale.id
+            cls.sale_line_id, = [l.id for l in sale.lines]
             # South may see a sale it created of North's deal, not the deal
             with Transaction().set_user(users['south'].id):
                 create_sale(opportunity, [1])
@@ -179,9 +180,14 @@ class AttackSearchTestCase(RouteTestCase):
 
     def test_delete_answers_access_first(self):
         "Deleting another team's quotation tells nothing of its state"
-        error = self.assertRefused(
-            self.rpc('south').model, 'sale.sale', 'delete', [self.sale_id])
-        self.assertNotIn('cancel', error.message)
+        south = self.rpc('south')
+        for model, record in [
+                ('sale.sale', self.sale_id),
+                ('sale.line', self.sale_line_id)]:
+            with self.subTest(model=model):
+                error = self.assertRefused(
+                    south.model, model, 'delete', [record])
+                self.assertNotIn('cancel', error.message)
         # North, who may read it, is told to cancel it first
         error = self.assertRefused(
             self.rpc('north').model, 'sale.sale', 'delete', [self.sale_id])
