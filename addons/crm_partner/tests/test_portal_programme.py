@@ -43,7 +43,7 @@ def _create_programme_data(test_class):
                     }])
         pat.partner_manager = manager
         pat.save()
-        names = ["Pat first", "Pat second", "Pat to decline",
+        names = ["Pat first", "Pat second", "Pat to decline", "Pat won",
             "Pat reassigned", "Pat late", "Bob own"] + [
             f"Bulk lead {i:02d}" for i in range(BULK_LEADS)]
         opportunities = Opportunity.create([{
@@ -86,8 +86,8 @@ def _create_programme_data(test_class):
                     }])
     test_class.ids.update({
             name: by_name[name].id for name in [
-                "Pat first", "Pat second", "Pat to decline", "Pat reassigned",
-                "Pat late", "Bob own"]})
+                "Pat first", "Pat second", "Pat to decline", "Pat won",
+                "Pat reassigned", "Pat late", "Bob own"]})
     test_class.ids['held_deal'] = held.id
 
 
@@ -176,6 +176,26 @@ class PortalProgrammeTestCase(PortalTestCase):
             form=lead)
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         self.assertEqual(self.assignment('Pat first')[2], 'lost')
+
+    def test_won(self):
+        "A won lead is converted: the quotation is made for the customer"
+        client, _ = self.login('pat@example.com')
+        lead = f"leads/{self.ids['Pat won']}"
+        self.post(client, f'{lead}/accept', {}, form=lead)
+        response = self.post(client, f'{lead}/stage', {'stage': 'converted'},
+            form=lead)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+
+        def sales(pool):
+            Assignment = pool.get('crm.partner.assignment')
+            opportunity = Assignment(self.ids['Pat won']).opportunity
+            return opportunity.state, [
+                (s.party.name, s.state) for s in opportunity.sales]
+        self.assertEqual(self.query(sales),
+            ('converted', [("Alice Customer", 'draft')]))
+        page = self.text(client.get(self.url(lead)))
+        self.assertIn('Converted', page)
+        self.assertNotIn('name="stage"', page)
 
     def test_decline(self):
         "A declined lead needs a reason and leaves the partner's list"
