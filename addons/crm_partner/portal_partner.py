@@ -19,6 +19,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import HTTPStatus
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .portal import Pager, portal_route, portal_text, query_arg
@@ -60,6 +61,10 @@ class Activity(metaclass=PoolMeta):
 
     partner = fields.Many2One(
         'party.party', "Partner", readonly=True, ondelete='SET NULL',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
         help="The partner who wrote it on the portal.")
 
 
