@@ -3,7 +3,9 @@
 
 # The HTTP routes of the portal register when the module is imported
 from . import (
-    portal, portal_case, portal_catalogue, portal_knowledge, portal_order)
+    portal, portal_case, portal_catalogue, portal_knowledge, portal_order,
+    portal_partner)
 
 __all__ = [
-    portal, portal_case, portal_catalogue, portal_knowledge, portal_order]
+    portal, portal_case, portal_catalogue, portal_knowledge, portal_order,
+    portal_partner]

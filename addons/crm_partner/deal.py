@@ -335,27 +335,32 @@ class Deal(Workflow, ModelSQL, ModelView):
     @classmethod
     def check_protected(cls, deals):
         "Raise if another partner holds the customer of a deal"
-        pool = Pool()
-        Date = pool.get('ir.date')
-        today = Date.today()
         for deal in deals:
-            domain = deal._same_customer_domain()
-            if not domain:
-                continue
-            holders = cls.search([
-                    domain,
-                    ('state', '=', 'approved'),
-                    ('protected_until', '>=', today),
-                    ('partner', '!=', deal.partner.id),
-                    ('id', '!=', deal.id),
-                    ], limit=1)
-            if holders:
-                holder, = holders
+            holder = deal.holder()
+            if holder:
                 raise UserError(gettext(
                         'crm_partner.msg_deal_protected',
                         customer=deal.customer_name,
                         partner=holder.partner.rec_name,
                         date=holder.protected_until))
+
+    def holder(self):
+        """Return the approved deal still protected by which another
+        partner holds the customer, or None"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        domain = self._same_customer_domain()
+        if not domain:
+            return None
+        holders = self.search([
+                domain,
+                ('state', '=', 'approved'),
+                ('protected_until', '>=', Date.today()),
+                ('partner', '!=', self.partner.id),
+                ('id', '!=', self.id),
+                ], limit=1)
+        if holders:
+            return holders[0]
 
     def _same_customer_domain(self):
         "Return the domain of the deals for the same customer"

@@ -361,7 +361,9 @@ def validate_email(request, portal):
 
 @portal_route('')
 def home(request, portal):
-    return portal.render('home.html')
+    scorecards = (portal.user.portal_scorecards() if portal.is_partner
+        else None)
+    return portal.render('home.html', scorecards=scorecards)
 
 
 def send_file(name, extension, content):

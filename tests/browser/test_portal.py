@@ -2,7 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """The portal on the demo database, on a phone (390 px) and a desktop
 (1366 px): a customer logs in, submits a case and finds an article by an
-English word and a Chinese phrase; a partner adds a product to the cart and
+English word and a Chinese phrase; a partner sees their scorecard, accepts
+a lead proposed to them, registers a deal, adds a product to the cart and
 places the order."""
 import re
 import uuid
@@ -87,10 +88,44 @@ def test_customer_case_and_article(server, portal_page):
     page.get_by_role('link', name="English").click()
 
 
-def test_partner_cart_to_order(server, portal_page):
+def test_partner_lead_deal_and_order(server, portal_page):
     page = portal_page
     size = page.size_name
     log_in(page, server, PARTNER)
+    page.get_by_role('link', name="Home").click()
+    expect(page.locator('#scorecard')).to_contain_text("This quarter")
+    no_horizontal_scroll(page)
+    screenshot(page, f'portal-scorecard-{size}')
+
+    page.get_by_role('link', name="Leads").first.click()
+    proposed = page.locator('#leads tbody tr', has_text="Proposed")
+    proposed.first.get_by_role('link').click()
+    page.get_by_role('button', name="Accept the lead").click()
+    expect(page.locator('#notice')).to_contain_text("The lead is yours")
+    expect(page.locator('#lead-state')).to_have_text("Accepted")
+    no_horizontal_scroll(page)
+    screenshot(page, f'portal-lead-{size}')
+
+    customer = f"Harbour <i>Lights</i> {uuid.uuid4().hex[:6]}"
+    page.get_by_role('link', name="Deal registrations").first.click()
+    page.get_by_role('link', name="Register a deal").first.click()
+    page.get_by_label("Customer name").fill(customer)
+    page.get_by_label("Contact name").fill("Chen Jie")
+    page.get_by_label("E-mail").fill(
+        f'chen@{uuid.uuid4().hex[:6]}.example.com')
+    page.get_by_label("Project and products").fill("Twelve printers")
+    page.get_by_label("Amount").fill('5400')
+    page.get_by_label("Expected close").fill('2027-06-30')
+    no_horizontal_scroll(page)
+    page.get_by_role('button', name="Submit the registration").click()
+    expect(page.locator('#notice')).to_contain_text(
+        "submitted to the channel manager")
+    expect(page.locator('#deal-state')).to_have_text("Submitted")
+    # Escaped, shown as typed
+    expect(page.locator('h1')).to_contain_text(customer)
+    no_horizontal_scroll(page)
+    screenshot(page, f'portal-deal-{size}')
+
     page.get_by_role('link', name="Catalogue").click()
     page.get_by_label("Search by our code, your code or name").fill("PTN-001")
     page.keyboard.press('Enter')

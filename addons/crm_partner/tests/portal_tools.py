@@ -64,9 +64,9 @@ def _create_portal_data(test_class):
         alice, bob, partner = Party.create([
                 {'name': "Alice Customer", 'addresses': [('create', [{}])]},
                 {'name': "Bob Customer", 'addresses': [('create', [{}])],
-                    'is_partner': True},
+                    'is_partner': True, 'partner_type': 'reseller'},
                 {'name': "Pat Partner", 'addresses': [('create', [{}])],
-                    'is_partner': True},
+                    'is_partner': True, 'partner_type': 'reseller'},
                 ])
         WebUser.create([
                 {'email': 'alice@example.com', 'password': PASSWORD,

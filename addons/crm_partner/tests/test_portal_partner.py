@@ -5,6 +5,7 @@ import re
 from http import HTTPStatus
 
 from trytond.modules.crm_partner.tests.portal_tools import PortalTestCase
+from trytond.transaction import Transaction
 
 
 class PortalPartnerTestCase(PortalTestCase):
@@ -104,6 +105,13 @@ class PortalPartnerTestCase(PortalTestCase):
 
     def test_empty_cart(self):
         "An empty cart makes no quotation"
+        def empty(pool):
+            CartLine = pool.get('crm.partner.portal.cart.line')
+            CartLine.delete(CartLine.search(
+                    [('user.email', '=', 'bob@example.com')]))
+            Transaction().commit()
+        # Another test may have filled Bob's cart in the same database
+        self.query(empty)
         client, _ = self.login('bob@example.com')
         response = self.post(client, 'cart', {'action': 'order'})
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
