@@ -71,7 +71,8 @@ class ReportContext(ModelView):
             ('company', '=', Eval('company', -1)),
             ])
     territory = fields.Many2One('crm.territory', "Territory")
-    employee = fields.Many2One(
+    # Not "employee": the user preferences set it in every context
+    salesperson = fields.Many2One(
         'company.employee', "Salesperson",
         domain=[
             ('company', '=', Eval('company', -1)),

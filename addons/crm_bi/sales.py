@@ -43,7 +43,7 @@ def opportunity_where(opportunity, date_column=None):
     for name, column in [
             ('team', opportunity.crm_team),
             ('territory', opportunity.crm_territory),
-            ('employee', opportunity.employee),
+            ('salesperson', opportunity.employee),
             ('campaign', opportunity.marketing_campaign),
             ]:
         if context.get(name):
@@ -324,8 +324,8 @@ class Performance(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
             where &= target.start_date <= to_date
         if context.get('team'):
             where &= target.team == context['team']
-        if context.get('employee'):
-            where &= target.employee == context['employee']
+        if context.get('salesperson'):
+            where &= target.employee == context['salesperson']
         where = restrict(where, 'crm.target', target.id)
         achieved = cls._achieved()
         return (target
