@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -15,6 +16,37 @@ def one():
     "Return the unit that makes a SQL division decimal on both backends"
     # SQLite divides integers as integers
     return 1.0 if backend.name == 'sqlite' else 1
+
+
+def sql_literal(value):
+    "Return the SQL literal of a parameter value"
+    if value is None:
+        return 'NULL'
+    if isinstance(value, bool):
+        return 'TRUE' if value else 'FALSE'
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        value = value.isoformat(sep=' ') if isinstance(
+            value, datetime.datetime) else value.isoformat()
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def inline_sql(sql, params):
+    """Return the SQL with its parameters written in as literals, to copy
+    into a SQL console
+
+    The queries are built by python-sql, which passes every value as a
+    parameter: the only placeholders are those of the parameters."""
+    if backend.name == 'sqlite':
+        parts = sql.split('?')
+    else:
+        parts = [p.replace('%%', '%') for p in sql.split('%s')]
+    assert len(parts) == len(params) + 1
+    text = parts[0]
+    for value, part in zip(params, parts[1:]):
+        text += sql_literal(value) + part
+    return text
 
 
 def readable(model_name, column):

@@ -9,7 +9,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateView, Wizard
 
-from .common import ReportMixin
+from .common import ReportMixin, inline_sql
 
 
 def _json_default(value):
@@ -25,6 +25,10 @@ class ShowSQLStart(ModelView):
     parameters = fields.Text(
         "Parameters", readonly=True,
         help="The values of the placeholders of the SQL, in order, as JSON.")
+    sql_with_values = fields.Text(
+        "SQL with Values", readonly=True,
+        help="The SQL with the parameters written in, to run in a SQL "
+        "console.")
 
 
 class ShowSQL(Wizard):
@@ -51,6 +55,7 @@ class ShowSQL(Wizard):
         return {
             'report': Report.__string__,
             'sql': sql,
+            'sql_with_values': inline_sql(sql, params),
             'parameters': json.dumps(
                 list(params), default=_json_default, ensure_ascii=False),
             }

@@ -16,6 +16,11 @@ from trytond.transaction import Transaction
 from .tools import create_cases, create_pipeline, next_month
 
 
+REPORTS = [
+    'crm.bi.pipeline', 'crm.bi.forecast', 'crm.bi.funnel',
+    'crm.bi.performance', 'crm.bi.service']
+
+
 def rows(Report, fields, **context):
     "Return the rows of the report for the context as tuples of fields"
     with Transaction().set_context(**context):
@@ -280,6 +285,51 @@ class ReportAccessTestCase(unittest.TestCase):
             with as_user(users['south'], company=company.id):
                 self.assertEqual(
                     rows(Pipeline, ['state', 'number']), shown)
+            cursor.execute(values['sql_with_values'])
+            self.assertEqual(
+                sorted((r[2], r[3]) for r in cursor), shown)
+
+    @with_transaction()
+    def test_show_sql_every_report(self):
+        "The SQL of every report, with its values, gives its rows"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Team = pool.get('crm.sales.team')
+        ShowSQL = pool.get('crm.bi.show_sql', type='wizard')
+        company = create_company()
+        with set_company(company):
+            users, campaign = create_pipeline(company)
+            north, = Team.search([('name', '=', "North")])
+            create_cases(company, north)
+            today = Date.today()
+            pool.get('crm.target').create([{
+                        'team': north.id,
+                        'company': company.id,
+                        'period_type': 'month',
+                        'start_date': today,
+                        'target_amount': Decimal(1000),
+                        }])
+            cursor = Transaction().connection.cursor()
+            for name in REPORTS:
+                for context in [{}, {
+                            'from_date': today - dt.timedelta(days=365),
+                            'to_date': today + dt.timedelta(days=365),
+                            'team': north.id, 'history_months': 24}]:
+                    with self.subTest(report=name, context=context):
+                        Report = pool.get(name)
+                        with as_user(users['analyst'], access_check=False,
+                                company=company.id, active_model=name,
+                                **context):
+                            session_id, _, _ = ShowSQL.create()
+                            values = ShowSQL(session_id).default_start(None)
+                        with as_user(users['analyst'],
+                                company=company.id, **context):
+                            expected = sorted(
+                                r.id for r in Report.search([]))
+                        self.assertTrue(expected)
+                        cursor.execute(values['sql_with_values'])
+                        self.assertEqual(
+                            sorted(r[0] for r in cursor), expected)
 
     @with_transaction()
     def test_show_sql_only_reports(self):
