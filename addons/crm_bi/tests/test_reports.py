@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.crm_sales.tests.tools import as_user
+from trytond.modules.crm_sales.tests.tools import as_user, create_staff
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
@@ -249,6 +249,29 @@ class ReportAccessTestCase(unittest.TestCase):
                 self.assertEqual(
                     rows(Pipeline, ['state', 'number'], company=company.id),
                     [('lead', 1), ('opportunity', 2)])
+
+    @with_transaction()
+    def test_bi_analyst_reads_as_analyst(self):
+        "A CRM BI Analyst reads the reports of the company, writes nothing"
+        pool = Pool()
+        Pipeline = pool.get('crm.bi.pipeline')
+        Service = pool.get('crm.bi.service')
+        Opportunity = pool.get('sale.opportunity')
+        company = create_company()
+        with set_company(company):
+            create_pipeline(company)
+            user, = create_staff(company, {
+                    'bi': ("BI", ['crm_bi.group_crm_bi_analyst']),
+                    }, 'A-long-enough-password-1').values()
+            with as_user(user):
+                self.assertEqual(
+                    rows(Pipeline, ['state', 'number'], company=company.id),
+                    [('lead', 1), ('opportunity', 2)])
+                self.assertEqual(
+                    rows(Service, ['cases'], company=company.id), [])
+                opportunity = Opportunity.search([])[0]
+                with self.assertRaises(AccessError):
+                    Opportunity.write([opportunity], {'description': "X"})
 
     @with_transaction()
     def test_salesperson_no_service_report(self):
