@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from trytond import backend
 from trytond.model import ModelView, fields
+from trytond.modules.crm_service.case import CHANNELS
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, check_access
@@ -110,6 +111,9 @@ class ReportContext(ModelView):
             ('company', '=', Eval('company', -1)),
             ])
     campaign = fields.Many2One('marketing.campaign', "Campaign")
+    channel = fields.Selection(
+        [(None, "")] + CHANNELS, "Channel",
+        help="The channel of the service cases.")
     history_months = fields.Integer(
         "History (months)", required=True,
         domain=[

@@ -67,6 +67,8 @@ class Service(ReportMixin, ModelSQL, ModelView):
             where &= case.create_date < day_after(to_date)
         if context.get('team'):
             where &= case.team == context['team']
+        if context.get('channel'):
+            where &= case.channel == context['channel']
         where = restrict(where, 'crm.service.case', case.id)
         # The month is computed once: PostgreSQL does not recognise two
         # parameterised DATE_TRUNC as the same grouping expression

@@ -210,6 +210,9 @@ class ReportsTestCase(unittest.TestCase):
             self.assertAlmostEqual(record.resolution_hours, 20.0)
             self.assertEqual(record.sla_compliance, 50.0)
             self.assertEqual(record.team, team)
+            self.assertEqual(
+                rows(Service, ['cases'], company=company.id,
+                    channel='email'), [])
 
 
 class ReportAccessTestCase(unittest.TestCase):
