@@ -154,7 +154,9 @@ def _run_sqlite(sql, limit, timeout):
 
 def _run_postgresql(sql, limit, timeout):
     # Not run by the tests of this slice (SQLite only): a read-only
-    # connection of its own, so that nothing can be written or locked
+    # connection of its own, so that nothing can be written or locked; the
+    # timeout is local to its transaction, which is rolled back before the
+    # connection goes back to the pool
     database = Transaction().database
     connection = database.get_connection(readonly=True)
     try:
@@ -166,10 +168,6 @@ def _run_postgresql(sql, limit, timeout):
             cursor.execute(sql)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchmany(limit + 1)
-        except database.DatabaseOperationalError as exception:
-            raise ValidationError(gettext(
-                    'crm_bi.msg_query_error', error=str(exception))
-                ) from exception
         except Exception as exception:
             raise ValidationError(gettext(
                     'crm_bi.msg_query_error', error=str(exception))
