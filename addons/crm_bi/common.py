@@ -27,6 +27,9 @@ def sql_literal(value):
         return 'TRUE' if value else 'FALSE'
     if isinstance(value, (int, float, Decimal)):
         return str(value)
+    if isinstance(value, (list, tuple)):
+        # python-sql compares to a list with "= ANY (%s)" on PostgreSQL
+        return 'ARRAY[%s]' % ', '.join(map(sql_literal, value))
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat(sep=' ') if isinstance(
             value, datetime.datetime) else value.isoformat()

@@ -152,11 +152,15 @@ def _run_sqlite(sql, limit, timeout):
     return columns, rows
 
 
+# The SQLSTATE of a statement stopped by statement_timeout
+QUERY_CANCELED = '57014'
+
+
 def _run_postgresql(sql, limit, timeout):
-    # Not run by the tests of this slice (SQLite only): a read-only
-    # connection of its own, so that nothing can be written or locked; the
-    # timeout is local to its transaction, which is rolled back before the
-    # connection goes back to the pool
+    # A read-only connection of its own, so that nothing can be written or
+    # locked (it reads what is committed); the timeout is local to its
+    # transaction, which is rolled back before the connection goes back to
+    # the pool
     database = Transaction().database
     connection = database.get_connection(readonly=True)
     try:
@@ -169,6 +173,10 @@ def _run_postgresql(sql, limit, timeout):
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchmany(limit + 1)
         except Exception as exception:
+            if getattr(exception, 'sqlstate', None) == QUERY_CANCELED:
+                raise ValidationError(gettext(
+                        'crm_bi.msg_query_timeout', seconds=timeout)
+                    ) from exception
             raise ValidationError(gettext(
                     'crm_bi.msg_query_error', error=str(exception))
                 ) from exception

@@ -5,6 +5,7 @@ import csv
 import io
 import unittest
 
+from trytond import backend
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.tools import as_user, create_staff
@@ -86,14 +87,14 @@ class QueryTestCase(unittest.TestCase):
     def test_run_with_row_cap(self):
         "A query gives its rows as CSV, capped at the row limit"
         pool = Pool()
-        Party = pool.get('party.party')
         Query = pool.get('crm.bi.query')
-        Party.create([{'name': "P%s" % i} for i in range(5)])
+        # Committed rows: on PostgreSQL a query reads through a connection
+        # of its own
         query = self._query(
-            "SELECT name FROM party_party WHERE name LIKE 'P%' "
-            "ORDER BY name", row_limit=3)
+            "SELECT code FROM ir_lang WHERE code IN ('de', 'en', 'es', 'fr') "
+            "ORDER BY code", row_limit=3)
         Query.run([query])
-        self.assertEqual(self._rows(query), [['name'], ['P0'], ['P1'], ['P2']])
+        self.assertEqual(self._rows(query), [['code'], ['de'], ['en'], ['es']])
         self.assertTrue(query.truncated)
 
     @with_transaction()
@@ -111,6 +112,7 @@ class QueryTestCase(unittest.TestCase):
         Party.create([{'name': "After"}])
         self.assertTrue(Party.search([('name', '=', "After")]))
 
+    @unittest.skipIf(backend.name != 'sqlite', "SQLite's authorizer")
     @with_transaction()
     def test_authorizer_refuses_secrets(self):
         "The database refuses what the validation could not see"
@@ -132,6 +134,19 @@ class QueryTestCase(unittest.TestCase):
         cursor.execute('PRAGMA query_only')
         self.assertEqual(cursor.fetchone()[0], 0)
         self.assertTrue(Query)
+
+    @unittest.skipIf(backend.name != 'postgresql', "PostgreSQL's connection")
+    @with_transaction()
+    def test_read_only_connection(self):
+        "What the validation could not see cannot write on PostgreSQL"
+        pool = Pool()
+        Party = pool.get('party.party')
+        from ..query import _run_postgresql
+        with self.assertRaises(ValidationError):
+            _run_postgresql("DELETE FROM party_party", 10, 5)
+        # The user's own transaction goes on
+        Party.create([{'name': "After"}])
+        self.assertTrue(Party.search([('name', '=', "After")]))
 
     @with_transaction()
     def test_saving_hostile_refused(self):
