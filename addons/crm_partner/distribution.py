@@ -178,6 +178,30 @@ class Assignment(Workflow, ModelSQL, ModelView):
                         opportunity=assignment.opportunity.rec_name))
 
     @classmethod
+    def _check_current(cls, assignments):
+        """Raise unless the leads are still open and still with the
+        partners of the assignments"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        # Answers, withdrawals and expiries of a lead wait for each other
+        cls.lock(assignments)
+        opportunities = Opportunity.browse(
+            [a.opportunity.id for a in assignments])
+        states = dict(
+            Opportunity.fields_get(['state'])['state']['selection'])
+        for assignment, opportunity in zip(assignments, opportunities):
+            if opportunity.state not in OPEN_STATES:
+                raise UserError(gettext(
+                        'crm_partner.msg_assignment_lead_closed',
+                        opportunity=opportunity.rec_name,
+                        state=states.get(opportunity.state)))
+            current = opportunity.partner_assignment
+            if current and current.partner != assignment.partner:
+                raise UserError(gettext(
+                        'crm_partner.msg_assignment_reassigned',
+                        opportunity=opportunity.rec_name))
+
+    @classmethod
     def _check_proposed(cls, assignments):
         now = datetime.datetime.now()
         for assignment in assignments:
@@ -201,6 +225,7 @@ class Assignment(Workflow, ModelSQL, ModelView):
         The portal passes the partner of its user: a lead proposed to
         another partner is refused."""
         cls._check_partner(assignments, partner)
+        cls._check_current(assignments)
         cls._check_proposed(assignments)
         cls._answer(assignments)
         cls._accepted(assignments)
@@ -212,6 +237,7 @@ class Assignment(Workflow, ModelSQL, ModelView):
 
         The reason is the one given or the one written on the assignment."""
         cls._check_partner(assignments, partner)
+        cls._check_current(assignments)
         cls._check_proposed(assignments)
         if reason:
             cls.write(assignments, {'decline_reason': reason})

@@ -161,6 +161,33 @@ class DistributionTestCase(unittest.TestCase):
         self.assertEqual(assignment.state, 'proposed')
 
     @with_company
+    def test_accept_closed_or_reassigned(self):
+        "A lead closed or given to another partner cannot be answered"
+        pool = Pool()
+        Assignment = pool.get('crm.partner.assignment')
+        Opportunity = pool.get('sale.opportunity')
+        first = create_partner("First", [self.east], self.gold)
+        second = create_partner("Second", [self.west], self.silver)
+        closed, moved = [create_lead(self.company, self.east)
+            for _ in range(2)]
+        proposal, old = Assignment.distribute([closed, moved])
+        Opportunity.lost([closed])
+        Assignment.distribute([moved], partner=second, trigger='manual')
+
+        for method, args in [('accept', ()), ('decline', ("No",))]:
+            with self.assertRaisesRegex(UserError, "is no longer open"):
+                getattr(Assignment, method)(
+                    [proposal], *args, partner=first)
+            with self.assertRaisesRegex(
+                    UserError, "given to another partner"):
+                getattr(Assignment, method)([old], *args, partner=first)
+        self.assertEqual(
+            (proposal.state, proposal.decline_reason, proposal.user),
+            ('proposed', None, None))
+        self.assertEqual(fresh(old).state, 'withdrawn')
+        self.assertEqual(fresh(moved).partner, second)
+
+    @with_company
     def test_decline_goes_to_next(self):
         "A declined lead goes to the next best partner, never back"
         pool = Pool()
