@@ -6,6 +6,9 @@ import datetime
 import re
 import unicodedata
 
+import phonenumbers
+from phonenumbers import NumberParseException
+
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -30,6 +33,7 @@ LEGAL_FORMS = frozenset({
 LEGAL_FORMS_CJK = (
     '股份有限公司', '有限责任公司', '有限公司', '集团', '公司')
 PHONE_DIGITS = 8
+EXTENSION = re.compile(r'(?i)ext|x|#|,|;|转|分机')
 
 
 def name_key(name):
@@ -58,10 +62,25 @@ def email_domain(email):
 
 
 def phone_key(phone):
-    "Return the last digits of the number, which stay the same in any format"
-    digits = re.sub(r'\D', '', phone or '')
+    """Return the last digits of the normalised number, which stay the same
+    in any format: international (+86 21 …), national (021 …) or local"""
+    phone = phone or ''
+    try:
+        number = phonenumbers.parse(phone, None)
+    except NumberParseException:
+        # A national or local number: its digits before any extension
+        phone = EXTENSION.split(phone, maxsplit=1)[0]
+        digits = ''.join(
+            str(unicodedata.digit(c)) for c in phone if c.isdecimal())
+    else:
+        digits = str(number.national_number)
     if len(digits) >= PHONE_DIGITS:
         return digits[-PHONE_DIGITS:]
+
+
+def phone_pattern(key):
+    "The LIKE pattern of the numbers ending by the key in any format"
+    return '%' + '%'.join(key)
 
 
 # The keys a customer is recognised by, stored from the fields they come from
@@ -474,9 +493,11 @@ class Deal(Workflow, ModelSQL, ModelView):
         if self.phone_key:
             for mechanism in ContactMechanism.search([
                         ('type', 'in', ['phone', 'mobile']),
-                        ('value_compact', 'like', '%' + self.phone_key),
+                        ('value_compact', 'like',
+                            phone_pattern(self.phone_key)),
                         ]):
-                add(mechanism.party.id, 'msg_deal_conflict_phone')
+                if phone_key(mechanism.value_compact) == self.phone_key:
+                    add(mechanism.party.id, 'msg_deal_conflict_phone')
         found.pop(self.partner.id, None)
         return found
 

@@ -60,8 +60,14 @@ class DealTestCase(unittest.TestCase):
         self.assertEqual(email_domain("Li@Acme.example"), "acme.example")
         self.assertIsNone(email_domain("someone@gmail.com"))
         self.assertIsNone(email_domain("someone@qq.com"))
-        self.assertEqual(
-            phone_key("+86 (21) 6123-4567"), phone_key("021 61234567"))
+        for phone in ["+86 (21) 6123-4567", "021 61234567", "6123-4567",
+                "0086 21 6123 4567", "+86 21 6123 4567 ext. 89",
+                "021-6123-4567 转 89", "０２１－６１２３４５６７"]:
+            with self.subTest(phone=phone):
+                self.assertEqual(phone_key(phone), "61234567")
+        self.assertEqual(phone_key("+86 138 0013 8000"), "00138000")
+        self.assertEqual(phone_key("13800138000"), "00138000")
+        self.assertIsNone(phone_key("4567"))
 
     @with_company
     def test_conflicts(self):
@@ -73,11 +79,12 @@ class DealTestCase(unittest.TestCase):
         by_email = self._customer("Other", email="buyer@acme.example")
         by_phone = self._customer("Third", phone="+86 21 6123 4567")
         by_tax = self._customer("Fourth", tax="CN123456789")
+        self._customer("Near number", phone="+86 21 7123 4567")
         self._customer("Unrelated", email="x@gmail.com")
         lead = create_lead(self.company, party=by_name)
         Assignment.distribute([lead], partner=self.rival)
         deal = self._deal(
-            email="li@acme.example", phone="021-61234567",
+            email="li@acme.example", phone="6123-4567 转 89",
             tax_identifier="cn 123456789")
 
         Deal.submit([deal])
