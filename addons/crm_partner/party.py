@@ -10,6 +10,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 PARTNER_TYPES = [
@@ -19,6 +20,12 @@ PARTNER_TYPES = [
     ('referral', "Referral"),
     ('service', "Service"),
     ]
+
+# What only the channel manager changes on a party (ir.model.field.access)
+PROGRAMME_FIELDS = [
+    'is_partner', 'partner_active', 'partner_type', 'partner_tier',
+    'partner_territories', 'partner_specialities', 'partner_certifications',
+    'partner_capacity', 'partner_manager']
 
 
 class Tier(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
@@ -247,9 +254,24 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def copy(cls, parties, default=None):
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        FieldAccess = pool.get('ir.model.field.access')
         default = default.copy() if default is not None else {}
         default.setdefault('partner_certifications')
         default.setdefault('partner_users')
+        access = FieldAccess.get_access([cls.__name__])[cls.__name__]
+        if Transaction().check_access and not all(
+                access.get(f, {}).get('write', True)
+                for f in PROGRAMME_FIELDS):
+            # The copy is no partner: the fields the user may not write
+            # are copied empty, without checking them
+            ModelAccess.check(cls.__name__, 'create')
+            for name in PROGRAMME_FIELDS:
+                default[name] = None
+            default.update(is_partner=False, partner_active=True)
+            with without_check_access():
+                return super().copy(parties, default=default)
         return super().copy(parties, default=default)
 
     @classmethod
