@@ -1,8 +1,9 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The partners' catalogue at their prices (the party's sale price list),
-searched by our code, the partner's own code or name of a product
-(sale_product_customer), and the cart kept on the server that becomes a
+searched by our code, the partner's own code or name of a product or
+its customers' (sale_product_customer, the customers are related to the
+partner by party_relationship), and the cart kept on the server that becomes a
 sale quotation."""
 from decimal import Decimal, InvalidOperation
 
@@ -56,17 +57,18 @@ class User(metaclass=PoolMeta):
             ]
         if query:
             like = f'%{query}%'
+            parties = [self.portal_party.id] + self.portal_customer_ids()
             domain.append(['OR',
                     ('code', 'ilike', like),
                     ('name', 'ilike', like),
                     [('product_customers', 'where', [
-                                ('party', '=', self.portal_party.id),
+                                ('party', 'in', parties),
                                 ['OR',
                                     ('code', 'ilike', like),
                                     ('name', 'ilike', like),
                                     ]])],
                     [('template.product_customers', 'where', [
-                                ('party', '=', self.portal_party.id),
+                                ('party', 'in', parties),
                                 ('product', '=', None),
                                 ['OR',
                                     ('code', 'ilike', like),
@@ -74,6 +76,21 @@ class User(metaclass=PoolMeta):
                                     ]])],
                     ])
         return domain
+
+    def portal_customer_ids(self):
+        """The ids of the party's customers: the parties it is related to
+        as partner (party_relationship)"""
+        pool = Pool()
+        Relation = pool.get('party.relation.all')
+        ModelData = pool.get('ir.model.data')
+        if not self.portal_is_partner:
+            return []
+        relations = Relation.search([
+                ('from_', '=', self.portal_party.id),
+                ('type', '=', ModelData.get_id(
+                        'crm_partner', 'relation_type_customer')),
+                ])
+        return [r.to.id for r in relations]
 
     def portal_products(self, query=None, offset=0, limit=None):
         pool = Pool()
@@ -197,6 +214,8 @@ class User(metaclass=PoolMeta):
             lines.append(line)
         sale.lines = lines
         sale.price_list = price_list
+        # The partner earns its commission on what it orders
+        sale.agent = party.partner_agent(sale.company)
         sale.save()
         Sale.quote([sale])
         CartLine.delete(cart)

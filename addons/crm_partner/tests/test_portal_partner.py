@@ -24,7 +24,8 @@ class PortalPartnerTestCase(PortalTestCase):
                 'quantity': quantity}, form='catalogue')
 
     def test_catalogue_prices_and_codes(self):
-        "The partner's prices; search by our code, their code or name"
+        """The partner's prices; search by our code, their code, their
+        customers' code or name"""
         client, _ = self.login('pat@example.com')
         page = self.text(client.get(self.url('catalogue')))
         self.assertIn('TON-1', page)
@@ -41,10 +42,18 @@ class PortalPartnerTestCase(PortalTestCase):
                 page = self.text(client.get(self.url(f'catalogue?q={query}')))
                 self.assertIn(expected, page)
                 self.assertNotIn(absent, page)
+        # A customer's code: Carol buys through Pat, Dave does not
+        page = self.text(client.get(self.url('catalogue?q=CAROL-DRUM')))
+        self.assertIn('Drum unit', page)
+        self.assertNotIn('Toner cartridge', page)
+        page = self.text(client.get(self.url('catalogue?q=DAVE-TONER')))
+        self.assertIn('Nothing to show', page)
         # A partner without a price list of its own: the list price
         client, _ = self.login('bob@example.com')
         page = self.text(client.get(self.url('catalogue')))
         self.assertIn('100.00', page)
+        page = self.text(client.get(self.url('catalogue?q=CAROL-DRUM')))
+        self.assertIn('Nothing to show', page)
 
     def test_cart_to_quotation_and_confirmation(self):
         "The cart becomes a quotation at the partner's prices, confirmed"
