@@ -12,6 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import HTTPStatus
 
 from .portal import Pager, portal_route, portal_text, query_arg
+from .portal_notify import notify_staff
 
 MAX_SUBJECT = 200
 MAX_TEXT = 10000
@@ -85,7 +86,14 @@ class User(metaclass=PoolMeta):
                     'line': line.id,
                     })
         case, = Case.create([values])
+        self._notify_case(case, 'msg_notice_case_subject', description)
         return case
+
+    def _notify_case(self, case, subject_id, text):
+        "E-mail the case's agent, else its team's leader, what was written"
+        employee = case.agent or (case.team.leader if case.team else None)
+        notify_staff(employee, subject_id, self.portal_party.rec_name,
+            case.rec_name, text, case.__href__, case=case.rec_name)
 
     def portal_case_reply(self, case, text):
         """Add the customer's reply to the case and bring it back to work,
@@ -104,6 +112,7 @@ class User(metaclass=PoolMeta):
                     'resource': str(case),
                     'planned_date': datetime.datetime.now(),
                     }])
+        self._notify_case(case, 'msg_notice_reply_subject', text)
         if case.state in {'resolved', 'closed'}:
             Case.reopen([case])
         elif case.state == 'waiting':

@@ -23,6 +23,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .portal import Pager, portal_route, portal_text, query_arg
+from .portal_notify import notify_staff
 
 MAX_TEXT = 10000
 MAX_NAME = 200
@@ -203,6 +204,10 @@ class User(metaclass=PoolMeta):
                     'planned_date': datetime.datetime.now(),
                     'partner': self.portal_party.id,
                     }])
+        notify_staff(self.portal_party.partner_manager,
+            'msg_notice_lead_note_subject', self.portal_party.rec_name,
+            opportunity.rec_name, text, opportunity.__href__,
+            lead=opportunity.rec_name, partner=self.portal_party.rec_name)
 
     def portal_deal_domain(self, query=None):
         domain = [('partner', '=', self.portal_party.id)]
@@ -253,6 +258,10 @@ class User(metaclass=PoolMeta):
                     customer=deal.customer_name,
                     date=holder.protected_until))
         Deal.submit([deal])
+        notify_staff(self.portal_party.partner_manager,
+            'msg_notice_deal_subject', self.portal_party.rec_name,
+            deal.rec_name, deal.description, deal.__href__,
+            deal=deal.rec_name, partner=self.portal_party.rec_name)
         return deal
 
 

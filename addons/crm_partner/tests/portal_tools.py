@@ -8,7 +8,8 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from trytond.modules.account.tests import create_chart
-from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
 from trytond.model import ModelSingleton, ModelSQL
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
@@ -18,6 +19,19 @@ PASSWORD = 'portal-secret-42'
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SLEEP = 'trytond.modules.web_user.user.time.sleep'
 SENDER = 'trytond.modules.web_user.user.send_message_transactional'
+NOTIFY = ('trytond.modules.crm_partner.portal_notify.'
+    'send_message_transactional')
+
+
+def sent_emails(send):
+    "The (to, subject, text, html) of each e-mail given to the send mock"
+    emails = []
+    for call in send.call_args_list:
+        message = call.args[0]
+        emails.append((message['To'], message['Subject'],
+                message.get_body(('plain',)).get_content(),
+                message.get_body(('html',)).get_content()))
+    return emails
 
 
 def _singleton_tables(pool):
@@ -84,6 +98,12 @@ def _create_portal_data(test_class):
                 {'subject': "Alice resolved", 'party': alice.id,
                     'resolution': "Replaced the toner."},
                 ])
+        # The agent of Alice's first case is e-mailed her replies
+        agent = create_employee(company, "Agent Smith")
+        agent.party.contact_mechanisms = [
+            {'type': 'email', 'value': 'agent@example.com'}]
+        agent.party.save()
+        Case.write([cases[0]], {'agent': agent.id})
         resolved = cases[-1]
         Case.start([resolved])
         Case.resolve([resolved])
@@ -105,9 +125,20 @@ def _create_portal_data(test_class):
         with Transaction().set_context(active_test=False):
             toner, drum, old = [t.products[0] for t in
                 Template.browse(templates)]
+        # Carol buys through Pat, Dave does not: their own codes
+        carol, dave = Party.create([{'name': "Carol Customer"},
+                {'name': "Dave Customer"}])
+        pool.get('party.relation').create([{
+                    'from_': carol.id, 'to': partner.id,
+                    'type': pool.get('ir.model.data').get_id(
+                        'crm_partner', 'relation_type_partner')}])
         ProductCustomer.create([{
                     'template': toner.template.id, 'party': partner.id,
-                    'code': 'PAT-TONER'}])
+                    'code': 'PAT-TONER'}, {
+                    'template': drum.template.id, 'product': drum.id,
+                    'party': carol.id, 'code': 'CAROL-DRUM'}, {
+                    'template': toner.template.id, 'party': dave.id,
+                    'code': 'DAVE-TONER'}])
         price_list, = PriceList.create([{
                     'name': "Partners", 'company': company.id,
                     'price': 'list_price',

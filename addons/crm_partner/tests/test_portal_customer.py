@@ -4,8 +4,10 @@
 another customer trying to reach them."""
 import re
 from http import HTTPStatus
+from unittest.mock import patch
 
-from trytond.modules.crm_partner.tests.portal_tools import PortalTestCase
+from trytond.modules.crm_partner.tests.portal_tools import (
+    NOTIFY, PortalTestCase, sent_emails)
 
 
 class PortalCustomerTestCase(PortalTestCase):
@@ -57,6 +59,27 @@ class PortalCustomerTestCase(PortalTestCase):
             case = Case(case_id)
             return case.channel, case.party.name
         self.assertEqual(self.query(case), ('portal', "Alice Customer"))
+
+    def test_reply_emailed_escaped(self):
+        """The reply goes to the case's agent: as written in the text part,
+        escaped in the HTML part and on the page"""
+        client, _ = self.login()
+        path = f'cases/{self.ids["alice_case"]}'
+        reply = "Still <script>alert(1)</script> & jammed"
+        escaped = 'Still &lt;script&gt;alert(1)&lt;/script&gt; &amp; jammed'
+        with patch(NOTIFY) as send:
+            response = self.post(client, f'{path}/reply', {'text': reply},
+                form=path)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        (to, subject, text, html), = sent_emails(send)
+        self.assertEqual(to, 'agent@example.com')
+        self.assertIn("Reply on case", subject)
+        self.assertIn(reply, text)
+        self.assertIn(escaped, html)
+        self.assertNotIn('<script>', html)
+        page = self.text(client.get(self.url(path)))
+        self.assertIn(escaped, page)
+        self.assertNotIn('<script>alert', page)
 
     def test_new_case_bad_input(self):
         "Missing fields are said on the page, nothing is created"

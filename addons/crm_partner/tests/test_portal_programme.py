@@ -6,12 +6,14 @@ from an attacker's."""
 import datetime
 import re
 from http import HTTPStatus
+from unittest.mock import patch
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.crm_partner.tests.portal_tools import (
-    PortalTestCase, _singleton_tables, create_portal_data)
+    NOTIFY, PortalTestCase, _singleton_tables, create_portal_data,
+    sent_emails)
 
 BULK_LEADS = 21
 
@@ -39,12 +41,18 @@ def _create_programme_data(test_class):
     with Transaction().set_context(company=company.id):
         manager, = Employee.create([{
                     'company': company.id,
-                    'party': Party.create([{'name': "Channel Manager"}])[0].id,
+                    'party': Party.create([{'name': "Channel Manager",
+                                    'contact_mechanisms': [('create', [{
+                                                    'type': 'email',
+                                                    'value':
+                                                    'channel@example.com',
+                                                    }])]}])[0].id,
                     }])
         pat.partner_manager = manager
         pat.save()
         names = ["Pat first", "Pat second", "Pat to decline", "Pat won",
-            "Pat reassigned", "Pat late", "Bob own"] + [
+            "Pat reassigned", "Pat withdrawn", "Pat closed", "Pat late",
+            "Bob own"] + [
             f"Bulk lead {i:02d}" for i in range(BULK_LEADS)]
         opportunities = Opportunity.create([{
                     'company': company.id,
@@ -67,8 +75,17 @@ def _create_programme_data(test_class):
                     else now + week,
                     } for name, o in by_name.items()])
         by_name = dict(zip(names, assignments))
-        # Taken back from Pat while the page is open
-        Assignment.withdraw([by_name["Pat reassigned"]])
+        # Taken back from Pat while the page is open, given to Bob
+        Assignment.withdraw(
+            [by_name["Pat reassigned"], by_name["Pat withdrawn"]])
+        Assignment.create([{
+                    'company': company.id,
+                    'opportunity': by_name["Pat reassigned"].opportunity.id,
+                    'partner': bob.id,
+                    'date': now,
+                    }])
+        # Lost by the staff while still proposed to Pat
+        Opportunity.lost([by_name["Pat closed"].opportunity])
         Activity.create([{
                     'company': company.id, 'type': 'note', 'state': 'done',
                     'subject': "Staff note",
@@ -87,7 +104,8 @@ def _create_programme_data(test_class):
     test_class.ids.update({
             name: by_name[name].id for name in [
                 "Pat first", "Pat second", "Pat to decline", "Pat won",
-                "Pat reassigned", "Pat late", "Bob own"]})
+                "Pat reassigned", "Pat withdrawn", "Pat closed", "Pat late",
+                "Bob own"]})
     test_class.ids['held_deal'] = held.id
 
 
@@ -162,12 +180,21 @@ class PortalProgrammeTestCase(PortalTestCase):
             {'stage': 'opportunity'}, form=lead)
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
 
-        note = "Met them <script>alert(1)</script>"
-        response = self.post(client, f'{lead}/note', {'text': note},
-            form=lead)
+        note = "Met them <script>alert(1)</script> & Co"
+        with patch(NOTIFY) as send:
+            response = self.post(client, f'{lead}/note', {'text': note},
+                form=lead)
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        (to, subject, text, html), = sent_emails(send)
+        self.assertEqual(to, 'channel@example.com')
+        self.assertIn("Note of Pat Partner", subject)
+        self.assertIn(note, text)
+        self.assertIn(
+            'Met them &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co', html)
+        self.assertNotIn('<script>', html)
         page = self.text(client.get(response.headers['Location']))
-        self.assertIn('Met them &lt;script&gt;alert(1)&lt;/script&gt;', page)
+        self.assertIn(
+            'Met them &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co', page)
         self.assertNotIn('<script>alert', page)
         self.assertNotIn('discount up to 30', page)
         self.assertNotIn('Internal margin', page)
@@ -214,11 +241,14 @@ class PortalProgrammeTestCase(PortalTestCase):
             HTTPStatus.NOT_FOUND)
 
     def test_decline_reassigned_or_late(self):
-        "A lead taken back or past its deadline: the message, no change"
+        """A lead given to another partner, taken back, lost or past its
+        deadline: the message, no change"""
         client, _ = self.login('pat@example.com')
         token = self.csrf(client, 'leads')
         for name, message in [
-                ("Pat reassigned", 'is no longer proposed'),
+                ("Pat reassigned", 'has been given to another partner'),
+                ("Pat withdrawn", 'is no longer proposed'),
+                ("Pat closed", 'is no longer open: it is Lost'),
                 ("Pat late", 'had to be answered by')]:
             for action in ['decline', 'accept']:
                 with self.subTest(name=name, action=action):
@@ -275,18 +305,32 @@ class PortalProgrammeTestCase(PortalTestCase):
         self.assertNotIn('Leads', self.text(client.get(self.url())))
 
     def test_register_deal(self):
-        "A deal is registered, submitted and listed, its text escaped"
+        """A deal is registered, submitted and listed, its text escaped on
+        the portal and in the e-mail to the channel manager"""
         client, _ = self.login('pat@example.com')
-        response = self.post(client, 'deals/new', {
-                'customer_name': "Zeta <b>Corp</b>",
-                'contact_name': "Li Wei", 'email': 'li@zeta.example.com',
-                'phone': '+86 21 5555 0101', 'tax_identifier': 'CN-9911',
-                'product-0': 'TON-1', 'quantity-0': '4',
-                'description': "Two floors", 'amount': '1200.50',
-                'expected_close': '2027-03-31'})
+        description = "Two floors <script>alert(1)</script> & roof"
+        with patch(NOTIFY) as send:
+            response = self.post(client, 'deals/new', {
+                    'customer_name': "Zeta <b>Corp</b>",
+                    'contact_name': "Li Wei", 'email': 'li@zeta.example.com',
+                    'phone': '+86 21 5555 0101', 'tax_identifier': 'CN-9911',
+                    'product-0': 'TON-1', 'quantity-0': '4',
+                    'description': description, 'amount': '1200.50',
+                    'expected_close': '2027-03-31'})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        (to, subject, text, html), = sent_emails(send)
+        self.assertEqual(to, 'channel@example.com')
+        self.assertIn("Zeta <b>Corp</b>", subject)
+        self.assertIn(description, text)
+        self.assertIn('Zeta &lt;b&gt;Corp&lt;/b&gt;', html)
+        self.assertIn('Two floors &lt;script&gt;alert(1)&lt;/script&gt; '
+            '&amp; roof', html)
+        self.assertNotIn('<script>', html)
+        self.assertNotIn('<b>Corp', html)
         path = response.headers['Location']
         page = self.text(client.get(path))
+        self.assertIn('Two floors &lt;script&gt;alert(1)&lt;/script&gt; '
+            '&amp; roof', page)
         self.assertIn('Zeta &lt;b&gt;Corp&lt;/b&gt;', page)
         self.assertIn('Submitted', page)
         self.assertIn('Toner cartridge', page)
