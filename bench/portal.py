@@ -22,6 +22,7 @@ import argparse
 import collections
 import datetime
 import http.client
+import itertools
 import json
 import os
 import random
@@ -105,8 +106,9 @@ def build(backend, partners, opportunities):
 
 
 def copies(table, template_id, rows):
-    """Insert for each row (a dict of columns) a copy of the template row
-    of the table with the row's values; return the new ids in order"""
+    """Insert for each row (a dict of columns, an iterable of them read by
+    batches) a copy of the template row of the table with the row's
+    values; return the new ids in order"""
     from sql import Flavor
     from trytond.transaction import Transaction
     cursor = Transaction().connection.cursor()
@@ -121,10 +123,10 @@ def copies(table, template_id, rows):
         + ', '.join([param] * len(columns)) + ')')
     cursor.execute(f'SELECT MAX(id) FROM "{table}"')
     last, = cursor.fetchone()
-    for start in range(0, len(rows), BATCH):
-        cursor.executemany(query, [
-                tuple(row.get(c, template[c]) for c in columns)
-                for row in rows[start:start + BATCH]])
+    rows = iter(rows)
+    while batch := [tuple(row.get(c, template[c]) for c in columns)
+            for row in itertools.islice(rows, BATCH)]:
+        cursor.executemany(query, batch)
     cursor.execute(f'SELECT id FROM "{table}" WHERE id > {int(last)} '
         'ORDER BY id')
     return [i for i, in cursor]
@@ -195,21 +197,21 @@ def _populate(pool, company, admin, partners, opportunities):
                 'company': company.id, 'party': customer.id,
                 'description': "Lead 0"}])
     states = ['lead'] * 3 + ['opportunity']
-    opportunity_ids = [lead.id] + copies('sale_opportunity', lead.id, [
+    opportunity_ids = [lead.id] + copies('sale_opportunity', lead.id, (
             {'party': rng.choice(customer_ids),
                 'description': f"Lead {i} " + ' '.join(rng.sample(WORDS, 3)),
                 'number': f"L{i}", 'state': rng.choice(states)}
-            for i in range(1, opportunities)])
+            for i in range(1, opportunities)))
     assignment, = Assignment.create([{
                 'company': company.id, 'opportunity': lead.id,
                 'partner': partner.id, 'date': now,
                 'deadline': now + datetime.timedelta(days=7),
                 'score': 50, 'reasons': "Covers the territory"}])
-    copies('crm_partner_assignment', assignment.id, [
+    copies('crm_partner_assignment', assignment.id, (
             {'opportunity': o, 'partner': partner_ids[i % partners],
                 'state': 'accepted' if i % 5 == 0 else 'proposed',
                 'score': rng.randint(20, 95)}
-            for i, o in enumerate(opportunity_ids) if i])
+            for i, o in enumerate(opportunity_ids) if i))
     print(f"  {opportunities} leads proposed", flush=True)
 
     unit, = Uom.search([('name', '=', "Unit")])
