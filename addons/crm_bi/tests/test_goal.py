@@ -235,6 +235,26 @@ class GoalTestCase(unittest.TestCase):
                     Snapshot.delete(Snapshot.search([]))
 
     @with_transaction()
+    def test_analyst_reads_query_metric(self):
+        "A BI analyst reads a goal's query metric as sao does"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Metric = pool.get('crm.bi.goal.metric')
+        Query = pool.get('crm.bi.query')
+        company = create_company()
+        with set_company(company):
+            create_pipeline(company)
+            staff = create_bi_staff(company)
+            query, = Query.create([{'name': "Q", 'sql': "SELECT 1"}])
+            goal = create_goal(company, Date.today())
+            Metric.write([goal.metrics[0]], {
+                    'source': 'query', 'query': query.id})
+            with as_user(staff['bi_analyst']):
+                metric, = Metric.read(
+                    [goal.metrics[0].id], ['name', 'query.rec_name'])
+                self.assertEqual(metric['query.']['rec_name'], "Q")
+
+    @with_transaction()
     def test_baseline_in_future_targets(self):
         "Before its baseline a metric's target is its baseline"
         pool = Pool()
