@@ -35,10 +35,11 @@ def frozen_clock(now):
 
 
 def create_bi_staff(company):
-    "Return a BI designer and a BI analyst by login"
+    "Return a BI designer, a BI analyst and a sales manager by login"
     return create_staff(company, {
             'designer': ("Designer", DESIGNER),
             'bi_analyst': ("BI Analyst", BI_ANALYST),
+            'manager': ("Manager", ['crm_sales.group_crm_sales_manager']),
             }, PASSWORD)
 
 

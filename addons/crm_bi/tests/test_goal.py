@@ -208,7 +208,7 @@ class GoalTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_access(self):
-        "A BI analyst reads goals; a designer or sales manager writes them"
+        "A BI analyst reads goals; a designer or a sales manager writes them"
         pool = Pool()
         Date = pool.get('ir.date')
         Goal = pool.get('crm.bi.goal')
@@ -221,6 +221,8 @@ class GoalTestCase(unittest.TestCase):
             with as_user(staff['designer']):
                 goal = create_goal(company, today)
                 Goal.write([goal], {'cost': 10})
+            with as_user(staff['manager']):
+                Goal.write([goal], {'benefit': 20})
             with frozen_clock(noon(today)):
                 measure_by_cron()
             with as_user(staff['bi_analyst']):
