@@ -262,3 +262,14 @@ class Query(ModelSQL, ModelView):
             query.result = output.getvalue()
             query.truncated = truncated
         cls.save(queries)
+
+    def number(self):
+        "Return the first column of the first row as a number, or None"
+        _, rows = run_sql(self.sql, 1, self.timeout)
+        if rows and rows[0] and rows[0][0] is not None:
+            try:
+                return float(rows[0][0])
+            except (TypeError, ValueError) as exception:
+                raise ValidationError(gettext(
+                        'crm_bi.msg_query_not_number', query=self.rec_name)
+                    ) from exception
