@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import tempfile
 import tracemalloc
 import unittest
 from decimal import Decimal
@@ -16,10 +17,11 @@ from openpyxl import load_workbook
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.tools import as_user, create_staff
 from trytond.pool import Pool
-from trytond.tests.test_tryton import RouteTestCase
+from trytond.tests.test_tryton import (
+    RouteTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from ..export import report_rows, write, write_csv
+from ..export import report_rows, report_url, write
 from .tools import PASSWORD, create_pipeline
 
 DESIGNER = ['crm_bi.group_crm_bi_designer']
@@ -72,21 +74,42 @@ class WritersTestCase(unittest.TestCase):
                 [dt.datetime(2026, 2, 1, 8, 30), -3, "二", None],
                 ])
 
-    def _peak(self, count):
+    def _peak(self, format_, count):
         rows = ((i, 'row %d' % i, dt.date(2026, 1, 1)) for i in range(count))
-        output = open('/dev/null', 'w')
-        tracemalloc.start()
-        try:
-            write_csv(output, ['id', 'name', 'day'], rows)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-            output.close()
+        with tempfile.TemporaryFile() as output:
+            tracemalloc.start()
+            try:
+                write(output, format_, ['id', 'name', 'day'], rows)
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
 
     def test_memory_flat(self):
-        "The memory of a CSV export does not grow with the row count"
-        small, large = self._peak(10_000), self._peak(200_000)
-        self.assertLess(large, small * 2 + 64 * 1024)
+        "The memory of an export does not grow with the row count"
+        for format_, count in [('csv', 20_000), ('xlsx', 2_000)]:
+            with self.subTest(format_=format_):
+                small = self._peak(format_, count)
+                large = self._peak(format_, count * 10)
+                self.assertLess(large, small * 1.5 + 64 * 1024)
+
+
+class ExportUrlTestCase(unittest.TestCase):
+    "The URLs of the downloads that sao opens"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module(['crm_bi'])
+
+    @with_transaction()
+    def test_report_url(self):
+        "A report's URL carries the filters of its context"
+        url = report_url('crm.bi.pipeline', 'csv', {
+                'company': 1, 'from_date': dt.date(2026, 1, 1),
+                'team': None, 'language': 'en'})
+        self.assertTrue(url.endswith(
+                '/crm_bi/export/report/crm.bi.pipeline.csv'
+                '?company=1&from_date=2026-01-01'), url)
 
 
 class ExportTestCase(RouteTestCase):
