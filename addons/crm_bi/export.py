@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from openpyxl import Workbook
 from sql import Column
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -120,7 +121,12 @@ def report_query(Report):
 
 def report_rows(Report):
     "Yield the columns then every row of the report, a batch at a time"
-    cursor = Transaction().connection.cursor()
+    connection = Transaction().connection
+    if backend.name == 'postgresql':
+        # A server-side cursor: the rows come a batch at a time
+        cursor = connection.cursor(name='crm_bi_report')
+    else:
+        cursor = connection.cursor()
     cursor.execute(*report_query(Report))
     yield [d[0] for d in cursor.description]
     while True:

@@ -228,6 +228,8 @@ def _postgresql_cursor(statement, params, timeout):
         if role:
             cursor.execute("SELECT set_config('role', %s, true)", (role,))
         with _translated_errors(timeout, time.monotonic() + timeout):
+            # A server-side cursor: the rows come a batch at a time
+            cursor = connection.cursor(name='crm_bi_query')
             cursor.execute(postgresql_text(statement), params)
             yield cursor
     finally:
