@@ -163,11 +163,17 @@ class QueryTestCase(unittest.TestCase):
         "An endless cross join is stopped by the timeout; the session lives"
         pool = Pool()
         Party = pool.get('party.party')
-        query = self._query(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
-            "SELECT i + 1 FROM n) SELECT COUNT(i) FROM n", timeout=1)
-        with self.assertRaisesRegex(ValidationError, 'stopped'):
-            query.execute({})
+        for sql in [
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                "SELECT i + 1 FROM n) SELECT COUNT(i) FROM n",
+                "SELECT COUNT(*) FROM ir_model_field AS a "
+                "CROSS JOIN ir_model_field AS b "
+                "CROSS JOIN ir_model_field AS c",
+                ]:
+            with self.subTest(sql=sql):
+                query = self._query(sql, timeout=1)
+                with self.assertRaisesRegex(ValidationError, 'stopped'):
+                    query.execute({})
         # The connection reads and writes as before
         Party.create([{'name': "After"}])
         self.assertTrue(Party.search([('name', '=', "After")]))
