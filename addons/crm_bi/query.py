@@ -7,20 +7,28 @@ locks and calls nothing dangerous, then run with a row cap and a time limit:
 on SQLite under ``PRAGMA query_only`` with an authorizer that refuses every
 action but reading, and reading the secret tables and columns; on PostgreSQL
 on a read-only connection with a statement timeout."""
-import csv
+import contextlib
+import datetime
 import io
 import sqlite3
 import time
+from decimal import Decimal, InvalidOperation
 
 import sqlglot
 from sqlglot import exp
 
 from trytond import backend
+from trytond.config import config
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
+
+from .chart import chart_url
+from .export import query_url, write_csv
 
 # Never readable, whatever the column
 SECRET_TABLES = {
@@ -33,6 +41,9 @@ SECRET_COLUMNS = {
     'password_hash', 'password_reset', 'password_reset_expire', 'key',
     'token', 'secret', 'email_token', 'reset_password_token',
     }
+# The catalogues of PostgreSQL: roles (and their password hashes), settings
+SECRET_SCHEMAS = {'pg_catalog', 'information_schema', 'pg_toast'}
+SECRET_TABLE_PREFIXES = ('pg_',)
 # Tables with secret columns: read column by column only, never whole
 TABLES_WITH_SECRETS = {'res_user', 'web_user'}
 FORBIDDEN_NODES = tuple(getattr(exp, name) for name in [
@@ -56,6 +67,23 @@ def _function_name(node):
     if isinstance(node, exp.Anonymous):
         return str(node.this).lower()
     return node.sql_name().lower()
+
+
+def _secret_table(table):
+    name = table.name.lower()
+    return (name in SECRET_TABLES
+        or name.startswith(SECRET_TABLE_PREFIXES)
+        or table.db.lower() in SECRET_SCHEMAS)
+
+
+def placeholders(statement):
+    "Return the names of the :name placeholders of the statement in order"
+    names = []
+    for node in statement.walk(bfs=False):
+        if (isinstance(node, exp.Placeholder) and node.name
+                and node.name not in names):
+            names.append(node.name)
+    return names
 
 
 def check_sql(sql):
@@ -94,7 +122,7 @@ def check_sql(sql):
             if name.startswith(FORBIDDEN_FUNCTION_PREFIXES):
                 raise ValidationError(gettext(
                         'crm_bi.msg_query_function', function=name))
-        if isinstance(node, exp.Table) and node.name.lower() in SECRET_TABLES:
+        if isinstance(node, exp.Table) and _secret_table(node):
             raise ValidationError(gettext(
                     'crm_bi.msg_query_secret', name=node.name))
         if (isinstance(node, exp.Column)
@@ -120,7 +148,31 @@ def _sqlite_authorizer(action, arg1, arg2, database, trigger):
     return sqlite3.SQLITE_DENY
 
 
-def _run_sqlite(sql, limit, timeout):
+@contextlib.contextmanager
+def _translated_errors(timeout, deadline):
+    "Turn the database's refusals into the user's errors"
+    try:
+        yield
+    except Exception as exception:
+        stopped = (getattr(exception, 'sqlstate', None) == QUERY_CANCELED
+            or (isinstance(exception, sqlite3.OperationalError)
+                and time.monotonic() > deadline))
+        if stopped:
+            raise ValidationError(gettext(
+                    'crm_bi.msg_query_timeout', seconds=timeout)
+                ) from exception
+        # psycopg's errors carry their SQLSTATE
+        if (isinstance(exception, sqlite3.Error)
+                or hasattr(exception, 'sqlstate')):
+            raise ValidationError(gettext(
+                    'crm_bi.msg_query_error', error=str(exception))
+                ) from exception
+        raise
+
+
+@contextlib.contextmanager
+def _sqlite_cursor(statement, params, timeout):
+    "Yield a cursor that ran the statement read-only under the authorizer"
     connection = Transaction().connection
     deadline = time.monotonic() + timeout
     cursor = connection.cursor()
@@ -130,37 +182,41 @@ def _run_sqlite(sql, limit, timeout):
     connection.set_progress_handler(
         lambda: time.monotonic() > deadline, 10_000)
     try:
-        cursor.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchmany(limit + 1)
-    except sqlite3.OperationalError as exception:
-        if time.monotonic() > deadline:
-            raise ValidationError(gettext(
-                    'crm_bi.msg_query_timeout', seconds=timeout)
-                ) from exception
-        raise ValidationError(gettext(
-                'crm_bi.msg_query_error', error=str(exception))
-            ) from exception
-    except sqlite3.DatabaseError as exception:
-        raise ValidationError(gettext(
-                'crm_bi.msg_query_error', error=str(exception))
-            ) from exception
+        with _translated_errors(timeout, deadline):
+            cursor.execute(statement.sql('sqlite'), params)
+            yield cursor
     finally:
         connection.set_progress_handler(None, 0)
         connection.set_authorizer(None)
         cursor.execute('PRAGMA query_only = OFF')
-    return columns, rows
 
 
 # The SQLSTATE of a statement stopped by statement_timeout
 QUERY_CANCELED = '57014'
 
 
-def _run_postgresql(sql, limit, timeout):
-    # A read-only connection of its own, so that nothing can be written or
-    # locked (it reads what is committed); the timeout is local to its
-    # transaction, which is rolled back before the connection goes back to
-    # the pool
+def postgresql_text(statement):
+    """Return the statement's text for psycopg: its :name placeholders as
+    %(name)s, every other % doubled"""
+    statement = statement.copy()
+    markers = {}
+    for node in list(statement.find_all(exp.Placeholder)):
+        marker = 'crm_bi_parameter_%d' % len(markers)
+        markers[marker] = node.name
+        node.replace(exp.column(marker))
+    text = statement.sql('postgres').replace('%', '%%')
+    for marker, name in markers.items():
+        text = text.replace(marker, '%%(%s)s' % name)
+    return text
+
+
+@contextlib.contextmanager
+def _postgresql_cursor(statement, params, timeout):
+    """Yield a cursor that ran the statement on a read-only connection of
+    its own, as the reader role when one is configured"""
+    # Nothing can be written or locked (it reads what is committed); the
+    # timeout and the role are local to its transaction, which is rolled
+    # back before the connection goes back to the pool
     database = Transaction().database
     connection = database.get_connection(readonly=True)
     try:
@@ -168,31 +224,117 @@ def _run_postgresql(sql, limit, timeout):
         cursor.execute(
             "SELECT set_config('statement_timeout', %s, true)",
             ('%dms' % (timeout * 1000),))
-        try:
-            cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or []]
-            rows = cursor.fetchmany(limit + 1)
-        except Exception as exception:
-            if getattr(exception, 'sqlstate', None) == QUERY_CANCELED:
-                raise ValidationError(gettext(
-                        'crm_bi.msg_query_timeout', seconds=timeout)
-                    ) from exception
-            raise ValidationError(gettext(
-                    'crm_bi.msg_query_error', error=str(exception))
-                ) from exception
+        role = config.get('crm_bi', 'reader_role', default=None)
+        if role:
+            cursor.execute("SELECT set_config('role', %s, true)", (role,))
+        with _translated_errors(timeout, time.monotonic() + timeout):
+            # A server-side cursor: the rows come a batch at a time
+            cursor = connection.cursor(name='crm_bi_query')
+            cursor.execute(postgresql_text(statement), params)
+            yield cursor
     finally:
         connection.rollback()
         database.put_connection(connection)
+
+
+def reader_grants(role):
+    """Return the SQL statements that let the PostgreSQL role read every
+    table of the modules but the secret tables and columns
+
+    A database administrator creates the role (NOLOGIN), grants it to the
+    user trytond connects as, runs these statements after each update and
+    names it in ``[crm_bi] reader_role``: the users' queries then run as
+    the role, so PostgreSQL itself refuses the secrets the validation
+    might miss."""
+    pool = Pool()
+    identifier = '"%s"' % role.replace('"', '""')
+    statements = [
+        'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %s' % identifier,
+        'GRANT USAGE ON SCHEMA public TO %s' % identifier,
+        ]
+    tables = {}
+    for _, Model in pool.iterobject():
+        if not issubclass(Model, ModelSQL) or Model._is_table_query():
+            continue
+        columns = tables.setdefault(Model._table, {'id'})
+        columns.update(
+            name for name, field in Model._fields.items()
+            if field._sql_type and not isinstance(field, fields.Function))
+    for table, columns in sorted(tables.items()):
+        if table in SECRET_TABLES or table.startswith(SECRET_TABLE_PREFIXES):
+            continue
+        readable = sorted(columns - SECRET_COLUMNS)
+        if table in TABLES_WITH_SECRETS or columns & SECRET_COLUMNS:
+            statements.append('GRANT SELECT (%s) ON "%s" TO %s' % (
+                    ', '.join('"%s"' % c for c in readable), table,
+                    identifier))
+        else:
+            statements.append(
+                'GRANT SELECT ON "%s" TO %s' % (table, identifier))
+    return statements
+
+
+@contextlib.contextmanager
+def query_cursor(sql, params, timeout):
+    """Yield a cursor that ran the validated query with its parameters
+    bound, stopped after timeout seconds"""
+    statement = check_sql(sql)
+    missing = set(placeholders(statement)) - set(params)
+    if missing:
+        raise ValidationError(gettext(
+                'crm_bi.msg_query_parameter_missing',
+                names=', '.join(sorted(missing))))
+    if backend.name == 'sqlite':
+        runner = _sqlite_cursor
+    else:
+        runner = _postgresql_cursor
+    with runner(statement, params, timeout) as cursor:
+        yield cursor
+
+
+def run_sql(sql, params, limit, timeout):
+    """Return the columns and at most limit + 1 rows of the validated
+    query"""
+    with query_cursor(sql, params, timeout) as cursor:
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchmany(limit + 1)
     return columns, rows
 
 
-def run_sql(sql, limit, timeout):
-    """Return the columns and at most limit + 1 rows of the validated
-    query, stopped after timeout seconds"""
-    check_sql(sql)
-    if backend.name == 'sqlite':
-        return _run_sqlite(sql, limit, timeout)
-    return _run_postgresql(sql, limit, timeout)
+def stream_sql(sql, params, timeout):
+    """Yield the columns then every row of the validated query, a batch at
+    a time"""
+    with query_cursor(sql, params, timeout) as cursor:
+        yield [d[0] for d in cursor.description or []]
+        while True:
+            rows = cursor.fetchmany(1000)
+            if not rows:
+                break
+            yield from rows
+
+
+PARAMETER_TYPES = [
+    ('char', "Text"),
+    ('integer', "Integer"),
+    ('numeric', "Number"),
+    ('date', "Date"),
+    ('boolean', "Boolean"),
+    ]
+
+
+def parse_value(type_, text):
+    "Return the value of the parameter's text, None if empty"
+    if text is None or text == '':
+        return None
+    if type_ == 'integer':
+        return int(text)
+    elif type_ == 'numeric':
+        return Decimal(text)
+    elif type_ == 'date':
+        return datetime.date.fromisoformat(text)
+    elif type_ == 'boolean':
+        return text.lower() in {'1', 'true', 'yes', 'y', 't'}
+    return text
 
 
 class Query(ModelSQL, ModelView):
@@ -202,9 +344,12 @@ class Query(ModelSQL, ModelView):
     name = fields.Char("Name", required=True)
     sql = fields.Text(
         "SQL", required=True,
-        help="One SELECT statement; it reads the database as it is, "
-        "without the record rules, and never the secret tables and "
-        "columns (passwords, keys, sessions).")
+        help="One SELECT statement; :name is a parameter. It reads the "
+        "database as it is, without the record rules, and never the secret "
+        "tables and columns (passwords, keys, sessions).")
+    parameters = fields.One2Many(
+        'crm.bi.query.parameter', 'query', "Parameters",
+        help="The type and default value of each :name of the SQL.")
     row_limit = fields.Integer(
         "Row Limit", required=True,
         domain=[
@@ -217,14 +362,18 @@ class Query(ModelSQL, ModelView):
             ('timeout', '>', 0),
             ('timeout', '<=', 300),
             ])
-    result = fields.Text("Result", readonly=True)
-    truncated = fields.Boolean("Truncated", readonly=True)
+    owner = fields.Many2One(
+        'res.user', "Owner", required=True, ondelete='CASCADE')
+    groups = fields.Many2Many(
+        'crm.bi.query-res.group', 'query', 'group', "Shared with",
+        help="The members of these groups read and run the query.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
                 'run': {},
+                'chart': {},
                 })
 
     @classmethod
@@ -236,36 +385,69 @@ class Query(ModelSQL, ModelView):
         return 10
 
     @classmethod
-    def validate_fields(cls, queries, field_names):
-        super().validate_fields(queries, field_names)
-        if not field_names or 'sql' in field_names:
-            for query in queries:
-                check_sql(query.sql)
-
-    def execute(self):
-        "Return the columns, rows and whether rows were left out"
-        columns, rows = run_sql(self.sql, self.row_limit, self.timeout)
-        return columns, rows[:self.row_limit], len(rows) > self.row_limit
+    def default_owner(cls):
+        return Transaction().user or None
 
     @classmethod
-    @ModelView.button
+    def validate_fields(cls, queries, field_names):
+        super().validate_fields(queries, field_names)
+        if not field_names or field_names & {'sql', 'parameters'}:
+            for query in queries:
+                query.check_parameters()
+
+    def check_parameters(self):
+        "Check the SQL and that each of its :name has one parameter"
+        names = set(placeholders(check_sql(self.sql)))
+        declared = {p.name for p in self.parameters}
+        if names != declared:
+            raise ValidationError(gettext(
+                    'crm_bi.msg_query_parameters',
+                    query=self.rec_name,
+                    names=', '.join(sorted(names)) or '-',
+                    declared=', '.join(sorted(declared)) or '-'))
+
+    @fields.depends('sql', 'parameters')
+    def on_change_sql(self):
+        "Add a parameter line for each new :name of the SQL"
+        Parameter = Pool().get('crm.bi.query.parameter')
+        try:
+            names = placeholders(check_sql(self.sql or ''))
+        except ValidationError:
+            return
+        parameters = [p for p in self.parameters or [] if p.name in names]
+        known = {p.name for p in parameters}
+        parameters += [
+            Parameter(name=n, type='char') for n in names if n not in known]
+        self.parameters = parameters
+
+    def values(self, texts=None):
+        """Return the values of the parameters by name from their texts
+        (by name, else the defaults)"""
+        texts = texts or {}
+        values = {}
+        for parameter in self.parameters:
+            values[parameter.name] = parameter.parse(
+                texts.get(parameter.name, parameter.default))
+        return values
+
+    def execute(self, values):
+        "Return the columns, rows and whether rows were left out"
+        columns, rows = run_sql(
+            self.sql, values, self.row_limit, self.timeout)
+        return columns, rows[:self.row_limit], len(rows) > self.row_limit
+
+    def stream(self, values):
+        "Yield the columns then every row, without the row limit"
+        return stream_sql(self.sql, values, self.timeout)
+
+    @classmethod
+    @ModelView.button_action('crm_bi.wizard_query_run')
     def run(cls, queries):
-        pool = Pool()
-        ModelAccess = pool.get('ir.model.access')
-        ModelAccess.check(cls.__name__, 'read')
-        for query in queries:
-            columns, rows, truncated = query.execute()
-            output = io.StringIO()
-            writer = csv.writer(output)
-            writer.writerow(columns)
-            writer.writerows(rows)
-            query.result = output.getvalue()
-            query.truncated = truncated
-        cls.save(queries)
+        pass
 
     def number(self):
         "Return the first column of the first row as a number, or None"
-        _, rows = run_sql(self.sql, 1, self.timeout)
+        _, rows = run_sql(self.sql, self.values(), 1, self.timeout)
         if rows and rows[0] and rows[0][0] is not None:
             try:
                 return float(rows[0][0])
@@ -273,3 +455,160 @@ class Query(ModelSQL, ModelView):
                 raise ValidationError(gettext(
                         'crm_bi.msg_query_not_number', query=self.rec_name)
                     ) from exception
+
+    @classmethod
+    @ModelView.button
+    def chart(cls, queries):
+        "Open the chart of the first query in the browser, in the session"
+        for query in queries[:1]:
+            return {
+                'type': 'ir.action.url',
+                'name': query.name,
+                'url': chart_url(query),
+                }
+
+
+class QueryGroup(ModelSQL):
+    __name__ = 'crm.bi.query-res.group'
+    __string__ = "BI Query - Group"
+
+    query = fields.Many2One(
+        'crm.bi.query', "Query", required=True, ondelete='CASCADE')
+    group = fields.Many2One(
+        'res.group', "Group", required=True, ondelete='CASCADE')
+
+
+class QueryParameter(ModelSQL, ModelView):
+    __name__ = 'crm.bi.query.parameter'
+    __string__ = "BI Query Parameter"
+
+    query = fields.Many2One(
+        'crm.bi.query', "Query", required=True, ondelete='CASCADE')
+    name = fields.Char(
+        "Name", required=True,
+        help="The name of the parameter in the SQL, without the colon.")
+    string = fields.Char("Label", translate=True)
+    type = fields.Selection(PARAMETER_TYPES, "Type", required=True)
+    default = fields.Char(
+        "Default", help="The value used when none is given, as text "
+        "(dates as YYYY-MM-DD).")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('query_name_unique', Unique(t, t.query, t.name),
+                'crm_bi.msg_query_parameter_unique'),
+            ]
+
+    @classmethod
+    def default_type(cls):
+        return 'char'
+
+    @classmethod
+    def validate_fields(cls, parameters, field_names):
+        super().validate_fields(parameters, field_names)
+        for parameter in parameters:
+            parameter.parse(parameter.default)
+
+    def parse(self, text):
+        "Return the value of the text, or raise a translated error"
+        try:
+            return parse_value(self.type, text)
+        except (ValueError, InvalidOperation) as exception:
+            raise ValidationError(gettext(
+                    'crm_bi.msg_query_parameter_value',
+                    parameter=self.string or self.name, value=text,
+                    type=dict(PARAMETER_TYPES)[self.type])
+                ) from exception
+
+
+class QueryRunStart(ModelView):
+    __name__ = 'crm.bi.query.run.start'
+    __string__ = "Run Query"
+
+    query = fields.Many2One('crm.bi.query', "Query", readonly=True)
+    values = fields.One2Many(
+        'crm.bi.query.run.value', None, "Parameters")
+
+
+class QueryRunValue(ModelView):
+    __name__ = 'crm.bi.query.run.value'
+    __string__ = "Run Query Parameter"
+
+    name = fields.Char("Name", readonly=True)
+    string = fields.Char("Label", readonly=True)
+    type = fields.Selection(PARAMETER_TYPES, "Type", readonly=True)
+    value = fields.Char("Value")
+
+
+class QueryRunResult(ModelView):
+    __name__ = 'crm.bi.query.run.result'
+    __string__ = "Query Result"
+
+    result = fields.Text("Result", readonly=True)
+    truncated = fields.Boolean("Truncated", readonly=True)
+
+
+class QueryRun(Wizard):
+    "Ask the values of the query's parameters, run it and show its rows"
+    __name__ = 'crm.bi.query.run'
+
+    start = StateView('crm.bi.query.run.start',
+        'crm_bi.query_run_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Run", 'execute', 'tryton-launch', default=True),
+            ])
+    execute = StateTransition()
+    result = StateView('crm.bi.query.run.result',
+        'crm_bi.query_run_result_view_form', [
+            Button("CSV", 'csv', 'tryton-download'),
+            Button("Excel", 'xlsx', 'tryton-download'),
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+    csv = StateAction('crm_bi.url_export')
+    xlsx = StateAction('crm_bi.url_export')
+
+    def default_start(self, fields):
+        return {
+            'query': self.record.id,
+            'values': [{
+                    'name': p.name,
+                    'string': p.string or p.name,
+                    'type': p.type,
+                    'value': p.default,
+                    } for p in self.record.parameters],
+            }
+
+    def transition_execute(self):
+        values = self._values()
+        columns, rows, truncated = self.record.execute(values)
+        self.result.result = csv_text(columns, rows)
+        self.result.truncated = truncated
+        return 'result'
+
+    def default_result(self, fields):
+        return {
+            'result': self.result.result,
+            'truncated': self.result.truncated,
+            }
+
+    def _values(self):
+        return self.record.values(
+            {v.name: v.value for v in self.start.values})
+
+    def do_csv(self, action):
+        action['url'] = query_url(self.record, 'csv', self._values())
+        return action, {}
+
+    def do_xlsx(self, action):
+        action['url'] = query_url(self.record, 'xlsx', self._values())
+        return action, {}
+
+
+def csv_text(columns, rows):
+    "Return the columns and rows as CSV text"
+    output = io.StringIO()
+    write_csv(output, columns, rows)
+    return output.getvalue()
