@@ -97,6 +97,7 @@ class Cost(ModelSQL, ModelView):
         'marketing.campaign', "Campaign", ondelete='RESTRICT',
         states={
             'invisible': Eval('channel') != 'campaign',
+            'required': Eval('channel') == 'campaign',
             })
     date = fields.Date("Date", required=True)
     description = fields.Char("Description")

@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 
+from sql import Literal
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc
@@ -54,7 +55,7 @@ class CompetitorActivity(ReportMixin, ModelSQL, ModelView):
         change = Change.__table__()
         hits = cls._hits()
         from_date, to_date = context_dates()
-        where = change.id > 0
+        where = Literal(True)
         if from_date:
             where &= change.detected_at >= datetime.datetime.combine(
                 from_date, datetime.time())

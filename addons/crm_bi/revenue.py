@@ -42,7 +42,7 @@ def sale_query():
 
 def invoice_line_query():
     """Return the query of the lines of the posted customer invoices with
-    columns company, party, date, opportunity, amount and cost
+    columns invoice, company, party, date, opportunity, amount and cost
 
     The amount is in the company currency at the invoice date; the cost is
     the quantity at the product's cost price of the company (the margin is
@@ -71,6 +71,7 @@ def invoice_line_query():
         from_item, quantity * line.unit_price, invoice.currency,
         invoice.company, invoice.invoice_date)
     return from_item.select(
+        invoice.id.as_('invoice'),
         invoice.company.as_('company'),
         invoice.party.as_('party'),
         invoice.invoice_date.as_('date'),

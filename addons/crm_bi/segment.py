@@ -58,6 +58,7 @@ class CustomerSegment(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
             where &= lines.date >= from_date
         if to_date:
             where &= lines.date <= to_date
+        where = restrict(where, 'account.invoice', lines.invoice)
         return lines.select(
             lines.party.as_('party'),
             Sum(lines.amount).as_('amount'),

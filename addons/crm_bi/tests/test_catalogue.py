@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from trytond.model.exceptions import RequiredValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.tools import (
     as_user, create_staff, create_teams, post_invoice, setup_accounting)
@@ -404,6 +405,22 @@ class CatalogueTestCase(RouteTestCase):
             self.rows('crm.bi.channel', ['channel', 'cases'],
                 channel='mobile'),
             [('phone', 1)])
+
+    @with_transaction()
+    def test_cost_needs_campaign(self):
+        "A cost of the campaign channel names its campaign"
+        pool = Pool()
+        Cost = pool.get('crm.bi.cost')
+        Company = pool.get('company.company')
+        company = Company(self.company_id)
+        with set_company(company):
+            with self.assertRaises(RequiredValidationError):
+                Cost.create([{
+                            'company': company.id, 'channel': 'campaign',
+                            'amount': Decimal(10),
+                            'currency': company.currency.id}])
+            self.assertEqual(
+                Cost.search([('channel', '=', 'campaign')], count=True), 2)
 
     @with_transaction()
     def test_pipeline_currency(self):
