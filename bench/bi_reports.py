@@ -3,8 +3,10 @@
 """Report catalogue of crm_bi: the time of each report's query.
 
 Creates a database with 100,000 opportunities and 50,000 service cases
-(times --scale) over two teams, two years and every stage, copied in bulk
-from a template row, and 20 monthly targets. Then times, for the whole
+(times --scale) over two teams, two territories, the channels, two years and
+every stage, copied in bulk from a template row, 20 monthly targets, 20,000
+campaign touches over 5 campaigns with their costs and 10,000 competitor
+page changes. Then times, for the whole
 company and for one team, each report read as sao reads it (search and
 read of every field) beside its SQL (Show SQL) run directly on the cursor.
 
@@ -19,9 +21,14 @@ from common import parse_args
 OPPORTUNITIES = 100_000
 CASES = 50_000
 BATCH = 1_000
+TOUCHES = 20_000
+CHANGES = 10_000
 REPORTS = [
     'crm.bi.pipeline', 'crm.bi.forecast', 'crm.bi.funnel',
-    'crm.bi.performance', 'crm.bi.service']
+    'crm.bi.performance', 'crm.bi.service', 'crm.bi.territory',
+    'crm.bi.campaign', 'crm.bi.segment', 'crm.bi.competitor',
+    'crm.bi.channel']
+LEAD_CHANNELS = ['phone', 'email', 'web', 'partner', 'field', None]
 STATES = ['lead'] * 3 + ['opportunity'] * 3 + ['converted', 'won', 'won',
     'lost', 'lost', 'cancelled']
 CASE_STATES = ['new', 'in_progress', 'waiting', 'resolved', 'closed',
@@ -62,12 +69,16 @@ def populate(count_opportunities, count_cases):
     Company = pool.get('company.company')
     company, = Company.search([])
     today = Date.today()
+    Territory = pool.get('crm.territory')
     rng = random.Random(15)
     employees = [create_employee(company, 'E%s' % i) for i in range(10)]
     teams = Team.create([{
                 'name': 'Team %s' % t, 'company': company.id,
                 'members': [('add', [e.id for e in employees[t::2]])],
                 } for t in range(2)])
+    territories = Territory.create([{
+                'name': 'Territory %s' % t, 'team': team.id,
+                } for t, team in enumerate(teams)])
     party = create_customer()
     template, = Opportunity.create([{
                 'party': party.id, 'company': company.id,
@@ -83,6 +94,8 @@ def populate(count_opportunities, count_cases):
             'number': 'B%s' % i,
             'employee': employee.id,
             'crm_team': teams[i % len(employees) % 2].id,
+            'crm_territory': territories[i % len(employees) % 2].id,
+            'crm_channel': LEAD_CHANNELS[i % len(LEAD_CHANNELS)],
             'state': state,
             'amount': Decimal(rng.randrange(100, 100_000)),
             'conversion_probability': rng.choice([0.1, 0.3, 0.6, 0.9]),
@@ -90,6 +103,7 @@ def populate(count_opportunities, count_cases):
             'end_date': start + dt.timedelta(days=rng.randrange(10, 180)),
             }
     copy_rows(Opportunity, template, count_opportunities, opportunity)
+    populate_marketing(company, template, count_opportunities, rng)
 
     template, = Case.create([{
                 'subject': "Case", 'company': company.id,
@@ -126,6 +140,66 @@ def populate(count_opportunities, count_cases):
     return company, teams
 
 
+def populate_marketing(company, opportunity, count_opportunities, rng):
+    """Create 5 campaigns, touches on the copies of the opportunity, costs
+    per channel and campaign and competitor page changes"""
+    from decimal import Decimal
+
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    pool = Pool()
+    Date = pool.get('ir.date')
+    Campaign = pool.get('marketing.campaign')
+    Touch = pool.get('crm.campaign.touch')
+    Cost = pool.get('crm.bi.cost')
+    Party = pool.get('party.party')
+    Competitor = pool.get('crm.competitor')
+    Page = pool.get('crm.competitor.page')
+    Snapshot = pool.get('crm.competitor.snapshot')
+    Change = pool.get('crm.competitor.change')
+    today = Date.today()
+    campaigns = Campaign.create([{'name': 'C%s' % i} for i in range(5)])
+    table = opportunity.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(table.id))
+    ids = [i for i, in cursor]
+    count = int(TOUCHES * count_opportunities / OPPORTUNITIES)
+    template, = Touch.create([{
+                'opportunity': opportunity.id, 'campaign': campaigns[0].id,
+                'date': today}])
+    copy_rows(Touch, template, count, lambda i: {
+            'opportunity': rng.choice(ids),
+            'campaign': rng.choice(campaigns).id,
+            'date': today - dt.timedelta(days=rng.randrange(730)),
+            })
+    Cost.create([{
+                'company': company.id, 'channel': channel,
+                'campaign': campaign,
+                'date': today - dt.timedelta(days=30 * m),
+                'amount': Decimal(1000), 'currency': company.currency.id,
+                } for m in range(24)
+            for channel, campaign in [
+                ('phone', None), ('web', None), ('field', None)]
+            + [('campaign', c.id) for c in campaigns]])
+    party, = Party.create([{'name': "Competitor"}])
+    competitor, = Competitor.create([{'party': party.id}])
+    page, = Page.create([{
+                'name': "Prices", 'competitor': competitor.id,
+                'url': 'https://www.example.com/prices'}])
+    now = dt.datetime.now()
+    snapshot, = Snapshot.create([{'page': page.id, 'fetched_at': now}])
+    template, = Change.create([{
+                'page': page.id, 'competitor': competitor.id,
+                'snapshot': snapshot.id, 'detected_at': now}])
+    copy_rows(Change, template,
+        int(CHANGES * count_opportunities / OPPORTUNITIES), lambda i: {
+            'detected_at': now - dt.timedelta(hours=rng.randrange(17_520)),
+            'added_lines': rng.randrange(20),
+            'removed_lines': rng.randrange(20),
+            })
+
+
 def main():
     args = parse_args(__doc__, 'bench_bi_reports')
 
@@ -149,7 +223,7 @@ def main():
                     args.backend, count_opportunities, count_cases,
                     time.perf_counter() - start))
             cursor = Transaction().connection.cursor()
-            print("%-20s %-8s %6s %10s %10s %6s" % (
+            print("%-22s %-8s %6s %10s %10s %6s" % (
                     "report", "filter", "rows", "read (s)", "SQL (s)",
                     "ratio"))
             for filter_name, context in [
@@ -169,7 +243,7 @@ def main():
                             [r.id for r in records],
                             list(Report._fields.keys()))
                         read = time.perf_counter() - start
-                    print("%-20s %-8s %6s %10.3f %10.3f %6.2f" % (
+                    print("%-22s %-8s %6s %10.3f %10.3f %6.2f" % (
                             name, filter_name, len(records), read, raw,
                             read / raw if raw else 0))
     run()

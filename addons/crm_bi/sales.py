@@ -13,6 +13,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .common import ReportMixin, context_dates, history_window, one, restrict
+from .currency import company_amount
 
 OPEN_STATES = ['lead', 'opportunity', 'converted']
 WON_STATES = ['converted', 'won']
@@ -49,6 +50,14 @@ def opportunity_where(opportunity, date_column=None):
         if context.get(name):
             where &= column == context[name]
     return restrict(where, 'sale.opportunity', opportunity.id)
+
+
+def opportunity_amount(opportunity):
+    """Return opportunity joined to the currency rates and the expression of
+    its expected revenue in the company currency at its start date"""
+    return company_amount(
+        opportunity, Coalesce(opportunity.amount, 0), opportunity.currency,
+        opportunity.company, opportunity.start_date)
 
 
 def count(condition):
@@ -88,8 +97,8 @@ class Pipeline(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
     def table_query(cls):
         Opportunity = Pool().get('sale.opportunity')
         opportunity = Opportunity.__table__()
-        amount = Coalesce(opportunity.amount, 0)
-        return opportunity.select(
+        from_item, amount = opportunity_amount(opportunity)
+        return from_item.select(
             Min(opportunity.id).as_('id'),
             opportunity.company.as_('company'),
             opportunity.state.as_('state'),
@@ -147,9 +156,10 @@ class Forecast(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
         start, end = history_window()
         # sale.opportunity keeps no history of its stages, but keeps its
         # last probability when it is won or lost: the band is the stage
-        closed = opportunity.select(
+        from_item, amount = opportunity_amount(opportunity)
+        closed = from_item.select(
             cls._band(opportunity).as_('band'),
-            Coalesce(opportunity.amount, 0).as_('amount'),
+            amount.as_('amount'),
             opportunity.state.as_('state'),
             where=opportunity.state.in_(['won', 'lost'])
             & (opportunity.end_date >= start)
@@ -168,13 +178,14 @@ class Forecast(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
         history = cls.history_query()
         # The month and band are computed once: PostgreSQL does not
         # recognise two parameterised expressions as the same grouping
-        pipeline = opportunity.select(
+        from_item, amount = opportunity_amount(opportunity)
+        pipeline = from_item.select(
             opportunity.id.as_('id'),
             opportunity.company.as_('company'),
             cls.month.sql_cast(
                 DateTrunc('month', opportunity.end_date)).as_('month'),
             cls._band(opportunity).as_('band'),
-            Coalesce(opportunity.amount, 0).as_('amount'),
+            amount.as_('amount'),
             opportunity.conversion_probability.as_('probability'),
             where=opportunity.state.in_(OPEN_STATES)
             & (opportunity.end_date != Null)
@@ -231,10 +242,10 @@ class Funnel(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
     def table_query(cls):
         Opportunity = Pool().get('sale.opportunity')
         opportunity = Opportunity.__table__()
-        amount = Coalesce(opportunity.amount, 0)
+        from_item, amount = opportunity_amount(opportunity)
         won = opportunity.state.in_(WON_STATES)
         lost = opportunity.state == 'lost'
-        return opportunity.select(
+        return from_item.select(
             Min(opportunity.id).as_('id'),
             opportunity.company.as_('company'),
             opportunity.marketing_campaign.as_('campaign'),

@@ -8,6 +8,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class CrmBiTestCase(CompanyTestMixin, ModuleTestCase):
     "Test CRM BI module"
     module = 'crm_bi'
+    extras = ['crm_partner']
 
 
 del ModuleTestCase
