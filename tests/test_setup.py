@@ -218,3 +218,14 @@ def test_one_name_for_one_database():
     assert testcache.minimal(['sale_opportunity', 'crm_sales']) == [
         'crm_sales']
     assert testcache.minimal(['party', 'company']) == ['company']
+
+
+def test_a_database_builds_on_its_parent():
+    """A database missing from the cache is made by activating one module
+    more on the cached database of the modules it builds on"""
+    assert testcache.parent(['crm_sales']) is None
+    assert testcache.parent(['crm_service']) == ['crm_sales']
+    assert testcache.parent(['crm_bi']) == ['crm_knowledge']
+    assert testcache.parent(['crm_bi', 'crm_partner']) == ['crm_bi']
+    assert testcache.parent(['crm_sales', 'sale_supply']) == ['crm_sales']
+    assert testcache.parent(['sale_supply']) is None

@@ -16,6 +16,11 @@ A manifest beside the cache remembers which cached database serves each
 name, so the one a change made stale is removed when its successor is
 first asked for: the cache never grows with the edits.
 
+A database missing from the cache is built on the cached database of the
+modules it builds on, one suite module less (``parent``): the module is
+activated on it as on a user's database, and Tryton's modules are installed
+once in a cold run, not once a suite module.
+
 The test processes of a run (pytest-xdist workers) share the cache: a lock
 per cached database makes the first that needs it build it while the others
 wait and then copy it.
@@ -190,7 +195,8 @@ def exact_modules(activate_module):
     missing and cache that database under the name of fewer modules, so the
     tests would depend on their order and a cached database on code outside
     its key"""
-    from trytond.tests.test_tryton import DB_NAME, db_exist, drop_db
+    from trytond.tests.test_tryton import (
+        DB_NAME, db_exist, drop_db, restore_db_cache)
 
     from .testpool import loaded_modules
 
@@ -202,8 +208,37 @@ def exact_modules(activate_module):
                 wanted != loaded_modules(DB_NAME) & suite_modules()):
             drop_db()
         with _cache_lock('-'.join(modules) + '--' + lang):
+            if not db_exist(DB_NAME):
+                if restore_db_cache(cache_name(modules, lang)):
+                    return
+                base = parent(modules)
+                if base:
+                    # The modules are activated on a copy of the cached
+                    # database of the modules they build on, as a user
+                    # activates a module on a database
+                    wrapper(base, lang=lang)
             return activate_module(modules, lang=lang)
     return wrapper
+
+
+def cache_name(modules, lang):
+    "The name trytond caches the database of the modules under"
+    return '-'.join(modules) + ('--' + lang if lang != 'en' else '')
+
+
+def parent(modules):
+    """The modules whose cached database the modules' database is built
+    from (one module less), or None for a database built from nothing"""
+    suite = suite_modules()
+    others = [m for m in modules if m not in suite]
+    if others and len(modules) > 1:
+        return minimal(set(modules) - {others[-1]})
+    if len(modules) > 1:
+        return minimal(set(modules) - {modules[-1]})
+    module, = modules
+    if module in suite:
+        return minimal(suite_depends(module) - {module}) or None
+    return None
 
 
 def set_up_from_modules(activate_modules):
