@@ -489,7 +489,7 @@ def log(message):
 DEMOS = ['territory', 'activity', 'target', 'assignment', 'proposal',
     'service', 'knowledge_base', 'knowledge_home', 'knowledge_watch',
     'service_intake', 'service_route', 'service_sla', 'service_visit',
-    'partner', 'portal']
+    'partner', 'portal', 'mobile']
 
 
 def module_demos(activated):
