@@ -279,14 +279,18 @@
             }
             markers = L.layerGroup().addTo(map);
         }
-        map.setView([coords.latitude, coords.longitude], 13);
         markers.clearLayers();
-        L.circleMarker([coords.latitude, coords.longitude],
-            {radius: 8, color: '#1f4e79'}).addTo(markers);
+        const here = [coords.latitude, coords.longitude];
+        L.circleMarker(here, {radius: 8, color: '#1f4e79'}).addTo(markers);
+        const points = [here];
         for (const c of customers) {
-            L.marker([c.latitude, c.longitude], {title: c.name})
-                .bindPopup(c.name).addTo(markers);
+            const point = [c.latitude, c.longitude];
+            L.marker(point, {title: c.name}).bindPopup(c.name)
+                .addTo(markers);
+            points.push(point);
         }
+        // The phone and every customer found, in view
+        map.fitBounds(points, {padding: [24, 24], maxZoom: 15});
     }
 
     let current = 'nearby';
