@@ -152,9 +152,12 @@ def amount(value):
 
 
 def version(record):
-    "The version of the record for optimistic concurrency"
-    return iso(record.write_date or record.create_date) + ':%s' % (
-        record.write_date or record.create_date).microsecond
+    "The version of the record (or of its row read) for optimistic concurrency"
+    if isinstance(record, dict):
+        stamp = record['write_date'] or record['create_date']
+    else:
+        stamp = record.write_date or record.create_date
+    return iso(stamp) + ':%s' % stamp.microsecond
 
 
 def _address(party):
@@ -180,36 +183,57 @@ def customer_data(party, address=None, distance=None):
     return data
 
 
+OPPORTUNITY_READ = [
+    'description', 'party', 'party.rec_name', 'employee.rec_name', 'state',
+    'conversion_probability', 'amount', 'comment', 'end_date',
+    'create_date', 'write_date']
+ACTIVITY_READ = [
+    'type', 'subject', 'description', 'party', 'planned_date', 'state',
+    'outcome', 'create_date', 'write_date']
+
+
+def opportunities_data(opportunities):
+    "The opportunities (records or ids) as the API gives them, read at once"
+    Opportunity = Pool().get('sale.opportunity')
+    rows = Opportunity.read([int(o) for o in opportunities], OPPORTUNITY_READ)
+    return [{
+            'id': row['id'],
+            'version': version(row),
+            'description': row['description'],
+            'customer': row['party'],
+            'customer_name': (row['party.'] or {}).get('rec_name'),
+            'employee': (row['employee.'] or {}).get('rec_name'),
+            'stage': row['state'],
+            'probability': row['conversion_probability'],
+            'amount': amount(row['amount']),
+            'next_step': row['comment'],
+            'end_date': iso(row['end_date']),
+            } for row in rows]
+
+
 def opportunity_data(opportunity):
-    return {
-        'id': opportunity.id,
-        'version': version(opportunity),
-        'description': opportunity.description,
-        'customer': opportunity.party.id if opportunity.party else None,
-        'customer_name': (
-            opportunity.party.rec_name if opportunity.party else None),
-        'employee': (
-            opportunity.employee.rec_name if opportunity.employee else None),
-        'stage': opportunity.state,
-        'probability': opportunity.conversion_probability,
-        'amount': amount(opportunity.amount),
-        'next_step': opportunity.comment,
-        'end_date': iso(opportunity.end_date),
-        }
+    return opportunities_data([opportunity])[0]
+
+
+def activities_data(activities):
+    "The activities (records or ids) as the API gives them, read at once"
+    Activity = Pool().get('crm.activity')
+    rows = Activity.read([int(a) for a in activities], ACTIVITY_READ)
+    return [{
+            'id': row['id'],
+            'version': version(row),
+            'type': row['type'],
+            'subject': row['subject'],
+            'description': row['description'],
+            'customer': row['party'],
+            'planned_date': iso(row['planned_date']),
+            'state': row['state'],
+            'outcome': row['outcome'],
+            } for row in rows]
 
 
 def activity_data(activity):
-    return {
-        'id': activity.id,
-        'version': version(activity),
-        'type': activity.type,
-        'subject': activity.subject,
-        'description': activity.description,
-        'customer': activity.party.id if activity.party else None,
-        'planned_date': iso(activity.planned_date),
-        'state': activity.state,
-        'outcome': activity.outcome,
-        }
+    return activities_data([activity])[0]
 
 
 def visit_data(visit):
@@ -273,10 +297,13 @@ def readable(model):
 
 
 SERIALIZERS = {
-    'sale.opportunity': opportunity_data,
-    'crm.activity': activity_data,
-    'crm.mobile.visit': visit_data,
-    'crm.mobile.instruction': instruction_data,
+    'sale.opportunity': opportunities_data,
+    'crm.activity': activities_data,
+    'crm.mobile.visit': lambda ids: [
+        visit_data(v) for v in Pool().get('crm.mobile.visit').browse(ids)],
+    'crm.mobile.instruction': lambda ids: [
+        instruction_data(i)
+        for i in Pool().get('crm.mobile.instruction').browse(ids)],
     }
 
 
@@ -367,10 +394,10 @@ def customer(party_id):
     data.update({
             'segment': party.crm_value_segment,
             'receivable': amount(party.receivable),
-            'open_opportunities': [
-                opportunity_data(o) for o in party.crm_open_opportunities],
-            'recent_activities': [
-                activity_data(a) for a in party.crm_recent_activities],
+            'open_opportunities': opportunities_data(
+                party.crm_open_opportunities),
+            'recent_activities': activities_data(
+                party.crm_recent_activities),
             'cases': [case_data(c) for c in cases],
             })
     return data
@@ -385,7 +412,7 @@ def opportunities(scope, offset, limit):
     elif scope != 'team':
         raise invalid('scope')
     records = Opportunity.search(domain, offset=offset, limit=limit)
-    return {'items': [opportunity_data(o) for o in records]}
+    return {'items': opportunities_data(records)}
 
 
 def opportunity(record_id):
@@ -430,7 +457,7 @@ def activities(offset, limit):
     employee = Transaction().context.get('employee')
     records = Activity.search(
         [('employee', '=', employee)], offset=offset, limit=limit)
-    return {'items': [activity_data(a) for a in records]}
+    return {'items': activities_data(records)}
 
 
 ACTIVITY_TYPES = {'call', 'visit', 'meeting', 'task', 'note'}
@@ -655,9 +682,12 @@ def sync(since, names):
                     ] + (
                     [('assignees.write_date', '>=', cursor)]
                     if model == 'crm.mobile.instruction' else [])]
-        changes[name] = [
-            SERIALIZERS[model](r) for r in Model.search(domain,
-                order=[('id', 'ASC')])]
+        # The ids only: instantiating thousands of records costs more
+        # than reading them
+        db_cursor = Transaction().connection.cursor()
+        db_cursor.execute(*Model.search(
+                domain, order=[('id', 'ASC')], query=True))
+        changes[name] = SERIALIZERS[model]([i for i, in db_cursor])
         deletions[name] = Deletion.since(model, cursor) if cursor else []
     return {
         'cursor': (now - SYNC_OVERLAP).isoformat(),
