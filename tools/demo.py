@@ -489,7 +489,7 @@ def log(message):
 DEMOS = ['territory', 'activity', 'target', 'assignment', 'proposal',
     'service', 'knowledge_base', 'knowledge_home', 'knowledge_watch',
     'service_intake', 'service_route', 'service_sla', 'service_visit',
-    'partner', 'portal', 'bi_query', 'bi']
+    'partner', 'portal', 'bi_query', 'bi', 'mobile']
 
 
 def module_demos(activated):
