@@ -100,4 +100,5 @@ class CaseAnswerStart(ModelView):
 
     @fields.depends('article')
     def on_change_with_article_text(self, name=None):
-        return self.article.text if self.article else None
+        # The sanitised HTML of the body, which the richtext widget renders
+        return self.article.body if self.article else None
