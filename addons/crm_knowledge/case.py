@@ -100,5 +100,4 @@ class CaseAnswerStart(ModelView):
 
     @fields.depends('article')
     def on_change_with_article_text(self, name=None):
-        # The sanitised HTML of the body, which the richtext widget renders
-        return self.article.body if self.article else None
+        return self.article.reading if self.article else None

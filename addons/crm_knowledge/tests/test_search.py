@@ -175,7 +175,7 @@ class SearchTestCase(unittest.TestCase):
             answer.start.article = general
             # The agent reads the article's HTML that sao renders
             self.assertEqual(answer.start.on_change_with_article_text(),
-                "<p>Refund the switch once returned.</p>")
+                "<div>Refund the switch once returned.</div>")
             answer.transition_link()
         self.assertEqual(Case(case.id).answered_by, (general,))
         self.assertEqual(Article(general.id).answered, 1)
