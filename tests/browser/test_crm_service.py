@@ -119,12 +119,12 @@ def test_case_timer_and_message_first(server, page, errors):
     in the list, and the customer's message before the classification"""
     form = open_record(
         page, server, 'manager', 'crm.service.case', running_case(server))
-    left = form.get_by_text("Time Left", exact=True).first
+    left = form.get_by_text("Time Left").first
     assert left.is_visible()
     icon = form.locator('.form-image_ img').first
     assert icon.get_attribute('src')
     message = form.locator('textarea').first
-    party = form.get_by_text("Party", exact=True).first
+    party = form.locator('label', has_text="Party").first
     assert (left.bounding_box()['y'] < message.bounding_box()['y']
         < party.bounding_box()['y'])
     screenshot(page, 'service-case-timer')
@@ -132,7 +132,7 @@ def test_case_timer_and_message_first(server, page, errors):
     open_menu(page, 'CRM', 'Service', 'Cases')
     header = page.locator(
         '.tab-pane.active .treeview th', has_text="Time Left")
-    assert header.first.is_visible()
+    header.first.wait_for()
     coloured = page.locator(
         '.tab-pane.active .treeview tbody td.success, '
         '.tab-pane.active .treeview tbody td.warning, '
@@ -150,8 +150,10 @@ def test_routing_log_switch_asks_nothing(server, page, errors):
     tab.locator('.treeview tbody tr').first.dblclick()
     tab.locator('.form').first.wait_for()
     page.wait_for_load_state('networkidle')
-    tab.locator('#switch_').click()
-    tab.locator('.treeview tbody tr').first.wait_for()
+    # The next view of the action (its graph) shows, no question asked
+    tab.locator('button#switch_').click()
+    tab.locator('.form').first.wait_for(state='hidden')
     page.wait_for_load_state('networkidle')
+    screenshot(page, 'service-routing-log-switch')
     assert page.locator('.modal:visible').count() == 0
     assert errors == []
