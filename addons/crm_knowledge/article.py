@@ -93,6 +93,50 @@ def sanitize_html(value):
         for child in root)
 
 
+# sao's richtext widget keeps only b, br, div, font, i and u (its
+# HtmlSanitizer) and flattens the other tags into text: how each tag of an
+# article is drawn there
+RICHTEXT_TAGS = {
+    'h1': 'b', 'h2': 'b', 'h3': 'b', 'h4': 'b', 'h5': 'b', 'h6': 'b',
+    'strong': 'b', 'th': 'b', 'dt': 'b',
+    'em': 'i', 'q': 'i', 'a': 'u', 'ins': 'u',
+    }
+RICHTEXT_BLOCKS = frozenset("""
+blockquote caption dd dl hr li ol p pre table tbody tfoot thead tr ul
+h1 h2 h3 h4 h5 h6
+""".split())
+
+
+def html_to_richtext(value):
+    """Return the sanitised HTML of an article as sao's richtext widget can
+    draw it: blocks as div, headings and strong in bold, emphasis in
+    italics, links underlined, list items bulleted"""
+    value = sanitize_html(value)
+    if not value or not value.strip():
+        return ''
+    root = lxml_html.fragment_fromstring(value, create_parent='div')
+    for element in list(root.iter()):
+        if element is root:
+            continue
+        tag = element.tag
+        if tag == 'li':
+            element.text = '\u2022 ' + (element.text or '')
+        elif tag in {'td', 'th'}:
+            element.tail = '  ' + (element.tail or '')
+        if tag in RICHTEXT_TAGS:
+            inline = etree.Element(RICHTEXT_TAGS[tag])
+            inline.text, element.text = element.text, None
+            inline.extend(list(element))
+            element.append(inline)
+        if tag in RICHTEXT_BLOCKS:
+            element.tag = 'div'
+        elif tag in RICHTEXT_TAGS:
+            element.drop_tag()
+    return html.escape(root.text or '', quote=False) + ''.join(
+        etree.tostring(child, encoding='unicode', method='html')
+        for child in root)
+
+
 class Category(tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'crm.knowledge.category'
     __string__ = "Article Category"
@@ -272,6 +316,9 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
         'get_answered')
     text = fields.Function(
         fields.Text("Text"), 'get_text', searcher='search_full_text')
+    reading = fields.Function(
+        fields.Text("Article", help="The body as the reader sees it."),
+        'get_reading')
     article_count = fields.Function(
         fields.Integer("Articles", help="1 per article, summed by graphs."),
         'get_article_count')
@@ -419,6 +466,9 @@ class Article(FullTextMixin, Workflow, ModelSQL, ModelView):
 
     def get_text(self, name):
         return html_to_text(self.body)
+
+    def get_reading(self, name):
+        return html_to_richtext(self.body)
 
     def get_article_count(self, name):
         return 1
@@ -604,6 +654,9 @@ class Version(ModelSQL, ModelView):
     number = fields.Integer("Number", required=True, readonly=True)
     title = fields.Char("Title", required=True, readonly=True)
     body = fields.Text("Body", readonly=True)
+    reading = fields.Function(
+        fields.Text("Article", help="The body as the reader sees it."),
+        'get_reading')
     published_at = fields.DateTime("Published at", readonly=True)
     published_by = fields.Many2One(
         'res.user', "Published by", readonly=True, ondelete='RESTRICT')
@@ -622,6 +675,9 @@ class Version(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s (v%d)' % (self.title, self.number)
+
+    def get_reading(self, name):
+        return html_to_richtext(self.body)
 
     @classmethod
     def last_numbers(cls, articles):

@@ -100,4 +100,4 @@ class CaseAnswerStart(ModelView):
 
     @fields.depends('article')
     def on_change_with_article_text(self, name=None):
-        return self.article.text if self.article else None
+        return self.article.reading if self.article else None

@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from sql import Literal, Null, Union
+from sql.operators import Or
 
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields)
@@ -66,6 +67,15 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
                         where=member.employee.in_(employee_ids)))))
 
     @classmethod
+    def teams_led_by(cls, employee_ids):
+        "Return the query of the active teams led by the employees"
+        team = cls.__table__()
+        employee_ids = list(employee_ids) or [-1]
+        return team.select(team.id,
+            where=(team.active == Literal(True))
+            & team.leader.in_(employee_ids))
+
+    @classmethod
     def employees_of(cls, team_query):
         "Return the query of the leaders and members of the teams"
         pool = Pool()
@@ -117,7 +127,12 @@ class Rule(metaclass=PoolMeta):
       teams the user belongs to or leads when the scope is ``team``;
     - ``crm_teams``: the ids of those teams (empty unless scope is
       ``team``);
-    - ``user_id``: the user, for the records they created.
+    - ``user_id``: the user, for the records they created;
+    - ``crm_own_employees``: the user's employees;
+    - ``crm_led_teams`` and ``crm_led_employees``: the teams the user
+      leads and their leaders and members (empty unless scope is
+      ``team``), for what only a team's leader sees of its members
+      (their targets).
 
     To restrict a model with an ``employee`` field to this scope, add a
     non-global ``ir.rule.group`` for ``crm_sales.group_crm_salesperson``
@@ -165,8 +180,8 @@ class Rule(metaclass=PoolMeta):
         Configuration = pool.get('crm.configuration')
         Team = pool.get('crm.sales.team')
         transaction = Transaction()
-        employees = list(User.get_employees())
-        teams = []
+        employees = own_employees = list(User.get_employees())
+        teams, led_teams, led_employees = [], [], []
         # Reading without access checks prevents rule recursion
         with without_check_access():
             scope = Configuration(1).get_multivalue(
@@ -181,10 +196,18 @@ class Rule(metaclass=PoolMeta):
                     cursor.execute(*Team.employees_of(teams))
                     employees = sorted(
                         set(employees) | {e for e, in cursor})
+                    cursor.execute(*Team.teams_led_by(own_employees))
+                    led_teams = [t for t, in cursor]
+                if led_teams:
+                    cursor.execute(*Team.employees_of(led_teams))
+                    led_employees = sorted({e for e, in cursor})
         return {
             'crm_scope': scope,
             'crm_employees': employees,
             'crm_teams': teams,
+            'crm_own_employees': own_employees,
+            'crm_led_teams': led_teams,
+            'crm_led_employees': led_employees,
             'user_id': transaction.user,
             }
 
@@ -202,12 +225,70 @@ class Opportunity(metaclass=PoolMeta):
                 ['converted', 'won', 'lost', 'cancelled']),
             },
         help="The team responsible for the opportunity.")
+    pipeline = fields.Function(fields.Selection([
+                (None, ""),
+                ('mine', "Mine"),
+                ('team', "My Teams"),
+                ], "Pipeline",
+            help="Whose pipeline the opportunity is in: the user's own or "
+            "that of the teams the user belongs to or leads."),
+        'get_pipeline', searcher='search_pipeline')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.crm_team, Index.Range())))
+
+    @classmethod
+    def _pipeline_scope(cls):
+        """Return the user's employees, the employees of the user's teams
+        (the user's included) and those teams"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Team = pool.get('crm.sales.team')
+        employees = list(User.get_employees())
+        cursor = Transaction().connection.cursor()
+        with without_check_access():
+            cursor.execute(*Team.teams_of(employees))
+            teams = [t for t, in cursor]
+            cursor.execute(*Team.employees_of(teams or [-1]))
+            members = sorted({e for e, in cursor} | set(employees))
+        return employees, members, teams
+
+    @classmethod
+    def get_pipeline(cls, opportunities, name):
+        employees, members, teams = cls._pipeline_scope()
+        pipelines = {}
+        for opportunity in opportunities:
+            employee = opportunity.employee
+            team = opportunity.crm_team
+            if employee and employee.id in employees:
+                pipelines[opportunity.id] = 'mine'
+            elif ((employee and employee.id in members)
+                    or (team and team.id in teams)):
+                pipelines[opportunity.id] = 'team'
+            else:
+                pipelines[opportunity.id] = None
+        return pipelines
+
+    @classmethod
+    def search_pipeline(cls, name, clause):
+        _, operator, value = clause[:3]
+        employees, members, teams = cls._pipeline_scope()
+        table = cls.__table__()
+        conditions = {
+            'mine': table.employee.in_(employees or [-1]),
+            'team': (table.employee.in_(members or [-1])
+                | table.crm_team.in_(teams or [-1])),
+            }
+        values = value if operator in {'in', 'not in'} else [value]
+        # A query of ids, so that the negation keeps the unassigned
+        query = table.select(table.id, where=Or(
+                [conditions[v] for v in values if v in conditions]
+                or [Literal(False)]))
+        return [('id',
+                'not in' if operator in {'!=', 'not in'} else 'in', query)]
 
     @classmethod
     def check_modification(

@@ -169,6 +169,7 @@ class Case(Workflow, ModelSQL, ModelView):
     channel = fields.Selection(
         CHANNELS, "Channel", required=True, states=_states,
         help="How the request came in.")
+    channel_string = channel.translated('channel')
     category = fields.Many2One(
         'crm.service.case.category', "Category", states=_states)
     product = fields.Many2One(
@@ -235,6 +236,11 @@ class Case(Workflow, ModelSQL, ModelView):
     case_count = fields.Function(
         fields.Integer("Cases", help="1 per case, summed by the graphs."),
         'get_case_count')
+    channel_label = fields.Function(
+        fields.Char("Channel",
+            help="The channel as the user reads it, for the graphs: sao "
+            "draws the codes of a selection."),
+        'get_channel_label')
 
     del _states
 
@@ -361,6 +367,9 @@ class Case(Workflow, ModelSQL, ModelView):
 
     def get_case_count(self, name):
         return 1
+
+    def get_channel_label(self, name):
+        return self.channel_string
 
     @classmethod
     def view_attributes(cls):

@@ -233,7 +233,9 @@ class RoutingLog(ModelSQL, ModelView):
         transaction = Transaction()
         cursor = transaction.connection.cursor()
         table = cls.__table__()
-        now = datetime.datetime.now()
+        # Without microseconds, as a write stores a DateTime: sao compares
+        # the value with the text it shows and would take a log for modified
+        now = cls.date.sql_format(datetime.datetime.now())
         user = transaction.user
         names = [
             'case', 'trigger', 'agent', 'previous_agent', 'score',

@@ -46,6 +46,13 @@ SLA_RESULTS = [
     ('met', "Met"),
     ('breached', "Breached"),
     ]
+# The icon of each SLA status, coloured as the lists colour it
+SLA_ICONS = {
+    'on_track': 'crm-sla-on-track',
+    'met': 'crm-sla-on-track',
+    'at_risk': 'crm-sla-at-risk',
+    'breached': 'crm-sla-breached',
+    }
 # The SLA clocks run in these states
 RUNNING_STATES = ['new', 'assigned', 'in_progress']
 DONE_STATES = ['resolved', 'closed']
@@ -299,6 +306,18 @@ class Case(metaclass=PoolMeta):
     sla_breached_at = fields.DateTime(
         "SLA Breached at", readonly=True,
         help="The first deadline the case missed.")
+    sla_timer = fields.Function(fields.Selection(
+            SLA_STATUSES, "SLA",
+            help="The SLA status now, between two updates of the stored "
+            "status."),
+        'get_sla_timer')
+    sla_remaining = fields.Function(fields.TimeDelta(
+            "Time Left",
+            help="The time until the next deadline of the case, negative "
+            "once it is missed; frozen while the case waits."),
+        'get_sla_timer')
+    sla_icon = fields.Function(
+        fields.Char("SLA Icon"), 'get_sla_timer')
 
     @classmethod
     def __setup__(cls):
@@ -321,11 +340,49 @@ class Case(metaclass=PoolMeta):
         visual = If(Eval('sla_status') == 'breached', 'danger',
             If(Eval('sla_status') == 'at_risk', 'warning',
                 If(Eval('sla_status') == 'met', 'success', '')))
+        timer = If(Eval('sla_timer') == 'breached', 'danger',
+            If(Eval('sla_timer') == 'at_risk', 'warning',
+                If(Eval('sla_timer').in_(['on_track', 'met']), 'success',
+                    '')))
         return super().view_attributes() + [
             ('/tree//field[@name="sla_status"]', 'visual', visual),
             ('/tree//field[@name="response_deadline"]', 'visual', visual),
             ('/tree//field[@name="resolution_deadline"]', 'visual', visual),
+            ('/tree//field[@name="sla_timer"]', 'visual', timer),
+            ('/tree//field[@name="sla_remaining"]', 'visual', timer),
             ]
+
+    @classmethod
+    def get_sla_timer(cls, cases, names):
+        "Return the SLA status, time left and icon of the cases now"
+        now = clock()
+        result = {n: {} for n in names}
+        for case in cases:
+            status = case._sla_evaluation(now)['sla_status']
+            values = {
+                'sla_timer': status,
+                'sla_remaining': case._sla_time_left(now),
+                'sla_icon': SLA_ICONS.get(status),
+                }
+            for name in names:
+                result[name][case.id] = values[name]
+        return result
+
+    def _sla_time_left(self, now):
+        """Return the time until the next deadline, to the minute: the
+        response's until it is given, then the resolution's"""
+        if (self.state not in RUNNING_STATES + ['waiting']
+                or not self.resolution_deadline):
+            return None
+        if self.state == 'waiting':
+            now = self.waiting_since or now
+        deadline = self.resolution_deadline
+        if not self.first_response_at and self.response_deadline:
+            deadline = min(deadline, self.response_deadline)
+        seconds = (deadline - now).total_seconds()
+        # Whole minutes towards zero: a missed minute shows as missed
+        minutes = int(seconds / 60)
+        return datetime.timedelta(minutes=minutes)
 
     @classmethod
     def preprocess_values(cls, mode, values):

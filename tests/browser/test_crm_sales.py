@@ -83,3 +83,20 @@ def test_customer_360(server, page, errors):
     assert rows.count() > 0
     screenshot(page, 'customer-360')
     assert errors == []
+
+
+def test_salesperson_opens_own_pipeline(server, page, errors):
+    "sales1 opens the opportunities on their pipeline, the team's a tab away"
+    sao_login(page, server, 'sales1')
+    open_menu(page, 'CRM', 'Leads and Opportunities')
+    tab = page.locator('.tab-pane.active')
+    active = tab.locator('.nav-tabs li.active').first
+    assert "My Pipeline" in active.inner_text()
+    assert tab.locator('.nav-tabs li', has_text="My Teams' Pipeline").count()
+    rows = tab.locator('.treeview tbody tr')
+    rows.first.wait_for()
+    page.wait_for_load_state('networkidle')
+    for row in rows.all():
+        assert "Salesperson One" in row.inner_text(), row.inner_text()
+    screenshot(page, 'sales-my-pipeline')
+    assert errors == []

@@ -100,3 +100,60 @@ def test_every_channel_routed_with_sla(server, page, errors):
         assert sla.get_by_text(label).first.is_visible(), label
     screenshot(page, 'service-case-sla')
     assert errors == []
+
+
+def running_case(server):
+    "The id of a case of the demo whose SLA clocks run"
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        row = connection.execute(
+            'SELECT MIN(id) FROM crm_service_case '
+            "WHERE state IN ('new', 'assigned', 'in_progress') "
+            'AND resolution_deadline IS NOT NULL').fetchone()
+    assert row[0], "the demo has no running case"
+    return row[0]
+
+
+def test_case_timer_and_message_first(server, page, errors):
+    """The agent sees the time left with its colour on top of the case and
+    in the list, and the customer's message before the classification"""
+    form = open_record(
+        page, server, 'manager', 'crm.service.case', running_case(server))
+    left = form.get_by_text("Time Left").first
+    assert left.is_visible()
+    icon = form.locator('.form-image_ img').first
+    assert icon.get_attribute('src')
+    message = form.locator('textarea').first
+    party = form.locator('label', has_text="Party").first
+    assert (left.bounding_box()['y'] < message.bounding_box()['y']
+        < party.bounding_box()['y'])
+    screenshot(page, 'service-case-timer')
+
+    open_menu(page, 'CRM', 'Service', 'Cases')
+    header = page.locator(
+        '.tab-pane.active .treeview th', has_text="Time Left")
+    header.first.wait_for()
+    coloured = page.locator(
+        '.tab-pane.active .treeview tbody td.success, '
+        '.tab-pane.active .treeview tbody td.warning, '
+        '.tab-pane.active .treeview tbody td.danger')
+    coloured.first.wait_for()
+    screenshot(page, 'service-case-list-timer')
+    assert errors == []
+
+
+def test_routing_log_switch_asks_nothing(server, page, errors):
+    "A read-only routing log opened and left is not taken for modified"
+    sao_login(page, server, 'manager')
+    open_menu(page, 'CRM', 'Service', 'Routing Log')
+    tab = page.locator('.tab-pane.active')
+    tab.locator('.treeview tbody tr').first.dblclick()
+    tab.locator('.form').first.wait_for()
+    page.wait_for_load_state('networkidle')
+    # The next view of the action (its graph) shows, no question asked
+    tab.locator('button#switch_').click()
+    tab.locator('.form').first.wait_for(state='hidden')
+    page.wait_for_load_state('networkidle')
+    screenshot(page, 'service-routing-log-switch')
+    assert page.locator('.modal:visible').count() == 0
+    assert errors == []

@@ -3,7 +3,8 @@
 import unittest
 
 from trytond.model.exceptions import AccessError, RecursionError
-from trytond.modules.crm_knowledge.article import sanitize_html
+from trytond.modules.crm_knowledge.article import (
+    html_to_richtext, sanitize_html)
 from trytond.modules.crm_knowledge.exceptions import ArticleReviewError
 from trytond.modules.crm_sales.tests.tools import as_user
 from trytond.pool import Pool
@@ -130,6 +131,20 @@ class ArticleTestCase(unittest.TestCase):
     def test_sanitize_plain(self):
         "A plain text body stays as it is"
         self.assertEqual(sanitize_html("退款流程 & co"), "退款流程 &amp; co")
+
+    def test_richtext(self):
+        "The body as sao's richtext widget draws it: b, i, u, br and div"
+        self.assertEqual(html_to_richtext(
+                '<h2>Refund</h2><p>Send <strong>the invoice</strong>, '
+                '<a href="https://x.example">read <em>this</em></a>'
+                '<br>then wait.</p><ul><li>One</li><li>Two</li></ul>'
+                '<script>alert(1)</script>'),
+            '<div><b>Refund</b></div>'
+            '<div>Send <b>the invoice</b>, <u>read <i>this</i></u>'
+            '<br>then wait.</div>'
+            '<div><div>\u2022 One</div><div>\u2022 Two</div></div>')
+        self.assertEqual(html_to_richtext("退款 & co"), "退款 &amp; co")
+        self.assertEqual(html_to_richtext(None), '')
 
     @with_transaction()
     def test_votes(self):

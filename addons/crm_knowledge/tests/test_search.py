@@ -173,6 +173,9 @@ class SearchTestCase(unittest.TestCase):
             defaults = answer.default_start(None)
             self.assertEqual(defaults['article'], general.id)
             answer.start.article = general
+            # The agent reads the article's HTML that sao renders
+            self.assertEqual(answer.start.on_change_with_article_text(),
+                "<div>Refund the switch once returned.</div>")
             answer.transition_link()
         self.assertEqual(Case(case.id).answered_by, (general,))
         self.assertEqual(Article(general.id).answered, 1)

@@ -172,3 +172,13 @@ class SegmentTestCase(unittest.TestCase):
         value, = PartyValue.search([])
         self.assertEqual(value.party, customer)
         self.assertEqual(value.segment, 'A')
+
+    @with_transaction()
+    def test_value_graph_opens_on_all_segments(self):
+        "Customers by Value opens on every segment: its pie is not all A"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action.act_window')
+        action = Action(ModelData.get_id('crm_sales', 'act_party_by_value'))
+        (name, domain, _), *_ = action.domains
+        self.assertEqual((name, domain), ("All", '[]'))

@@ -78,6 +78,102 @@ class TeamTestCase(unittest.TestCase):
         self.assertIsNone(self.unassigned.crm_team)
 
     @with_transaction()
+    def test_pipeline(self):
+        "My pipeline is mine, my teams' adds my teammates' and teams' deals"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        self.setup_teams()
+        for user, mine, team in [
+                (self.sales1, {self.opp1}, {self.opp1}),
+                (self.sales3, set(), {self.opp1}),
+                # The leader's team pipeline
+                (self.manager, set(), {self.opp1}),
+                ]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertEqual(set(Opportunity.search(
+                            [('pipeline', '=', 'mine')])), mine)
+                self.assertEqual(set(Opportunity.search(
+                            [('pipeline', '=', 'team')])), team)
+                self.assertEqual(set(Opportunity.search(
+                            [('pipeline', 'in', ['mine', 'team'])])), team)
+        with as_user(self.manager):
+            self.assertEqual(set(Opportunity.search(
+                        [('pipeline', '!=', 'team')])),
+                {self.opp2, self.unassigned})
+            self.assertEqual(
+                [o.pipeline for o in Opportunity.browse(
+                        [self.opp1.id, self.opp2.id])], ['team', None])
+        with as_user(self.sales1):
+            self.assertEqual(Opportunity(self.opp1.id).pipeline, 'mine')
+
+    @with_transaction()
+    def test_pipeline_tab_first(self):
+        "The opportunities open on the user's own pipeline"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action.act_window')
+        action = Action(ModelData.get_id(
+                'sale_opportunity', 'act_opportunity_form'))
+        (name, domain, count), *_ = action.domains
+        self.assertIn("My Pipeline", name)
+        self.assertIn('"pipeline"', domain)
+        self.assertIn('"mine"', domain)
+        self.assertTrue(count)
+
+    def setup_targets(self):
+        """Targets of sales1 and sales3 (North, their peer), of the team
+        North, and a salesperson leading the team East of sales3"""
+        pool = Pool()
+        Team = pool.get('crm.sales.team')
+        Target = pool.get('crm.target')
+        _, e1, _, e3 = self.employees
+        with set_company(self.company):
+            e4 = create_employee(self.company, "Team Leader")
+            self.leader = create_user(
+                'leader', self.company, e4, SALESPERSON)
+            Team.create([{
+                        'name': "East", 'leader': e4.id,
+                        'members': [('add', [e3.id])],
+                        }])
+            return Target.create([{
+                        'employee': e1.id,
+                        'start_date': datetime.date(2026, 1, 1),
+                        }, {
+                        'employee': e3.id,
+                        'start_date': datetime.date(2026, 1, 1),
+                        }, {
+                        'team': self.north.id,
+                        'start_date': datetime.date(2026, 1, 1),
+                        }])
+
+    def visible_targets(self, user):
+        pool = Pool()
+        Target = pool.get('crm.target')
+        Achievement = pool.get('crm.target.achievement')
+        with as_user(user, from_date=datetime.date(2026, 1, 1),
+                to_date=datetime.date(2026, 1, 31)):
+            targets = set(Target.search([]))
+            achieved = {a.target for a in Achievement.search([])}
+        self.assertEqual(achieved, targets)
+        return targets
+
+    @with_transaction()
+    def test_target_of_a_peer_hidden(self):
+        "A salesperson sees their targets and their team's, not a peer's"
+        self.setup_teams()
+        target1, target3, team_target = self.setup_targets()
+        self.assertEqual(
+            self.visible_targets(self.sales1), {target1, team_target})
+        self.assertEqual(
+            self.visible_targets(self.sales3), {target3, team_target})
+        self.assertEqual(self.visible_targets(self.sales2), set())
+        # The leader of East sees the target of its member sales3
+        self.assertEqual(self.visible_targets(self.leader), {target3})
+        self.assertEqual(
+            self.visible_targets(self.manager),
+            {target1, target3, team_target})
+
+    @with_transaction()
     def test_on_change_employee_team(self):
         "Changing the employee proposes their team"
         pool = Pool()

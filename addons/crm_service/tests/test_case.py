@@ -40,6 +40,12 @@ class CaseTestCase(unittest.TestCase):
         self.assertEqual(case.reopened_count, 0)
 
     @with_company
+    def test_channel_label(self):
+        "The case volume graph groups by the channel's label, not its code"
+        case = self.create_case(channel='web')
+        self.assertEqual(case.channel_label, "Web Form")
+
+    @with_company
     def test_workflow_timestamps(self):
         "Each transition of a case records when it happened"
         pool = Pool()

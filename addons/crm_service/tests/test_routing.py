@@ -103,6 +103,9 @@ class RoutingTestCase(unittest.TestCase):
         self.assertEqual(
             (log.trigger, log.agent, log.candidates, log.score),
             ('creation', senior, 2, 4.0))
+        # Stored as a write stores a DateTime: sao would take a date with
+        # microseconds for modified and ask to save the read-only log
+        self.assertEqual(log.date.microsecond, 0)
 
     @with_company
     def test_language(self):

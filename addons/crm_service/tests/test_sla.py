@@ -204,6 +204,50 @@ class SLATestCase(unittest.TestCase):
                 ('met', 'breached'))
 
     @with_company
+    def test_timer(self):
+        "The time left to the next deadline and its colour, live"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        create_policy(self.company, [('normal', None, None, 2, 8)])
+        names = ['sla_timer', 'sla_remaining', 'sla_icon']
+
+        def timer(case):
+            values, = Case.read([case.id], names)
+            return tuple(values[n] for n in names)
+
+        with frozen_clock(at(0, 10)) as clock:
+            case = create_case()
+            # Not stored again since the creation: computed at each read
+            for now, expected in [
+                    (at(0, 11), ('on_track', H, 'crm-sla-on-track')),
+                    (at(0, 11, 40),
+                        ('at_risk', H / 3, 'crm-sla-at-risk')),
+                    # To the minute, towards zero
+                    (at(0, 12, 30) + dt.timedelta(seconds=30),
+                        ('breached', -H / 2, 'crm-sla-breached')),
+                    ]:
+                clock.now = now
+                self.assertEqual(timer(case), expected, now)
+
+            # Responded: the resolution is next, Tuesday 10:00
+            clock.now = at(0, 13)
+            Case.start([case])
+            self.assertEqual(timer(case)[:2], ('breached', 21 * H))
+            # Frozen while the case waits on the customer
+            clock.now = at(0, 14)
+            Case.wait([case])
+            clock.now = at(0, 16)
+            self.assertEqual(timer(case)[1], 20 * H)
+
+            clock.now = at(0, 16, 30)
+            Case.start([case])
+            case.resolution = "Done"
+            case.save()
+            Case.resolve([case])
+            self.assertEqual(
+                timer(case), ('breached', None, 'crm-sla-breached'))
+
+    @with_company
     def test_workflow_with_pauses(self):
         "Waiting on the customer stops the resolution clock"
         pool = Pool()
