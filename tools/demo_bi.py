@@ -52,6 +52,9 @@ def populate(pool, rng, today):
 
     query, = Query.create([{
                 'name': "Revenue won", 'sql': WON_QUERY,
+                'owner': analyst.id,
+                'groups': [('add', [ModelData.get_id(
+                                'crm_bi', 'group_crm_bi_analyst')])],
                 }])
     north, = Team.search([('name', '=', "North")], limit=1)
     baseline_date = today - relativedelta(months=3)

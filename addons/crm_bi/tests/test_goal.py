@@ -238,16 +238,22 @@ class GoalTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_analyst_reads_query_metric(self):
-        "A BI analyst reads a goal's query metric as sao does"
+        "A BI analyst reads a goal's query metric shared with the analysts"
         pool = Pool()
         Date = pool.get('ir.date')
         Metric = pool.get('crm.bi.goal.metric')
         Query = pool.get('crm.bi.query')
+        ModelData = pool.get('ir.model.data')
         company = create_company()
         with set_company(company):
             create_pipeline(company)
             staff = create_bi_staff(company)
-            query, = Query.create([{'name': "Q", 'sql': "SELECT 1"}])
+            query, = Query.create([{
+                        'name': "Q", 'sql': "SELECT 1",
+                        'owner': staff['designer'].id,
+                        'groups': [('add', [ModelData.get_id(
+                                        'crm_bi', 'group_crm_bi_analyst')])],
+                        }])
             goal = create_goal(company, Date.today())
             Metric.write([goal.metrics[0]], {
                     'source': 'query', 'query': query.id})
