@@ -28,7 +28,11 @@ def sql_literal(value):
     if isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        # python-sql compares to a list with "= ANY (%s)" on PostgreSQL
+        # python-sql compares to a list with "= ANY (%s)" on PostgreSQL;
+        # an empty array is written as a literal that takes the type of
+        # what it is compared to (ARRAY[] has none)
+        if not value:
+            return "'{}'"
         return 'ARRAY[%s]' % ', '.join(map(sql_literal, value))
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat(sep=' ') if isinstance(

@@ -170,7 +170,8 @@ class DistributionTestCase(unittest.TestCase):
         second = create_partner("Second", [self.west], self.silver)
         closed, moved = [create_lead(self.company, self.east)
             for _ in range(2)]
-        proposal, old = Assignment.distribute([closed, moved])
+        proposal, old = sorted(Assignment.distribute([closed, moved]),
+            key=lambda a: a.opportunity != closed)
         Opportunity.lost([closed])
         Assignment.distribute([moved], partner=second, trigger='manual')
 
