@@ -1,8 +1,11 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The orders (sale.sale) and invoices (account.invoice) of the portal
-user's party, with the document Tryton renders for each."""
+user's party, with the document Tryton renders for each, as PDF."""
 from werkzeug.exceptions import NotFound
+
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
 
 from trytond.pool import Pool, PoolMeta
 
@@ -80,14 +83,27 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def portal_document(cls, report_name, record):
-        """Return the extension, content and name of the report Tryton
-        renders for the record"""
+        """Return the content and name of the PDF of the report Tryton
+        renders for the record
+
+        The report is rendered from its OpenDocument template as in sao,
+        then converted to PDF by LibreOffice (./crm installs it): a
+        customer opens a PDF on any device."""
         pool = Pool()
         Report = pool.get(report_name, type='report')
+        ActionReport = pool.get('ir.action.report')
         extension, content, _, name = Report.execute([record.id], {
                 'model': record.__name__, 'id': record.id,
                 'ids': [record.id]})
-        return extension, content, name
+        if extension != 'pdf':
+            action, = ActionReport.search([
+                    ('report_name', '=', report_name),
+                    ], limit=1)
+            action.extension = 'pdf'
+            extension, content = Report.convert(action, content)
+        if extension != 'pdf':
+            raise UserError(gettext('crm_partner.msg_portal_document_pdf'))
+        return content, name
 
 
 def _list(request, portal, template, method):
@@ -133,6 +149,5 @@ def invoice_document(request, portal, invoice_id):
 
 
 def _document(portal, report_name, record):
-    extension, content, name = portal.user.portal_document(
-        report_name, record)
-    return send_file(name, extension, content)
+    content, name = portal.user.portal_document(report_name, record)
+    return send_file(name, 'pdf', content)

@@ -156,15 +156,18 @@ class PortalCustomerTestCase(PortalTestCase):
             self.url(f'orders/{self.ids["alice_sale"]}/document'))
         self.assertEqual(response.status_code, HTTPStatus.OK)
         self.assertIn('attachment', response.headers['Content-Disposition'])
-        self.assertTrue(response.data)
+        self.assertTrue(response.data.startswith(b'%PDF'))
         page = self.text(client.get(self.url('invoices')))
         self.assertIn('INV-A', page)
         self.assertNotIn('INV-B', page)
         response = client.get(
             self.url(f'invoices/{self.ids["alice_invoice"]}/document'))
         self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.mimetype, 'application/pdf')
         self.assertIn('INV-A', response.headers['Content-Disposition'])
-        self.assertTrue(response.data)
+        self.assertTrue(
+            response.headers['Content-Disposition'].endswith('.pdf'))
+        self.assertTrue(response.data.startswith(b'%PDF'))
 
     def test_another_customers_records(self):
         "Another customer's records by guessed id answer 404"
