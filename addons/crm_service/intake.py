@@ -194,6 +194,13 @@ class Case(metaclass=PoolMeta):
     requester_email = fields.Char(
         "Requester E-mail", readonly=True,
         help="The e-mail address the request came from.")
+    privacy_consent = fields.Boolean(
+        "Privacy Consent", readonly=True,
+        help="The requester agreed on the web form that their details "
+        "are kept to handle the request.")
+    privacy_consent_date = fields.Timestamp(
+        "Privacy Consent Date", readonly=True,
+        help="When the requester agreed.")
 
     @classmethod
     def __setup__(cls):
@@ -207,7 +214,8 @@ class Case(metaclass=PoolMeta):
     @classmethod
     def copy(cls, cases, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['caller_number', 'ivr_choice']:
+        for name in ['caller_number', 'ivr_choice', 'privacy_consent',
+                'privacy_consent_date']:
             default.setdefault(name)
         return super().copy(cases, default=default)
 
@@ -600,8 +608,14 @@ class Case(metaclass=PoolMeta):
 
     @classmethod
     def intake_request(cls, line, name, email, subject, description,
-            phone=None, category=None):
-        "Create and return the case of a request posted on the web form"
+            phone=None, category=None, consent=False, attachments=None):
+        """Create and return the case of a request posted on the web form
+
+        consent is the requester's agreement to the privacy notice, kept
+        with its time; attachments are (file name, content) pairs, stored
+        as attachments of the case."""
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
         category = category or line.category
         with Transaction().set_context(company=line.company.id):
             party = cls.party_by_email(email)
@@ -620,5 +634,14 @@ class Case(metaclass=PoolMeta):
                         'requester_name': name,
                         'requester_email': normalize_email(email),
                         'caller_number': number or (phone or None),
+                        'privacy_consent': bool(consent),
+                        'privacy_consent_date': (
+                            datetime.datetime.now() if consent else None),
                         }])
+            Attachment.create([{
+                        'resource': str(case),
+                        'name': filename,
+                        'type': 'data',
+                        'data': content,
+                        } for filename, content in attachments or []])
         return case

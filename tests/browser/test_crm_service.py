@@ -61,7 +61,8 @@ def web_form(server, subject):
                 'token': token, 'website': '', 'name': "Ann Visitor",
                 'email': f'ann-{uuid.uuid4().hex[:8]}@example.com',
                 'phone': '', 'subject': subject,
-                'description': "Where is my refund?"}).encode())
+                'description': "Where is my refund?",
+                'consent': 'yes'}).encode())
     assert status == 200, body
 
 

@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Call and web form intake over real HTTP against the demo server."""
+"""Call and web form intake over real HTTP against the demo server, and
+the web form in Chromium on a phone (390 px) and a desktop (1366 px)."""
 import base64
 import json
 import re
@@ -11,9 +12,14 @@ import urllib.parse
 import urllib.request
 import uuid
 
+import pytest
+from playwright.sync_api import expect
+
 from tools.crmctl import secret
 
-from .sao import DATABASE
+from .sao import DATABASE, screenshot
+
+WIDTHS = {'phone': (390, 844), 'desktop': (1366, 850)}
 
 
 def post(url, data, headers=None):
@@ -134,7 +140,7 @@ def test_web_form(server):
     form = {
         'token': token, 'website': '', 'name': "王芳", 'email': email,
         'phone': '', 'subject': "发票金额不清楚",
-        'description': "请说明发票上的金额。",
+        'description': "请说明发票上的金额。", 'consent': 'yes',
         }
     data = urllib.parse.urlencode(form).encode()
     # Posted at once, the form is refused as too fast: nothing is created
@@ -150,3 +156,67 @@ def test_web_form(server):
     assert case['requester_email'] == email
     assert cases(server, [('requester_email', '=', email)], ['id']) == [
         {'id': case['id']}]
+
+
+@pytest.mark.parametrize('size', list(WIDTHS))
+def test_web_form_in_browser(server, browser, size):
+    """A visitor switches the form to Chinese, sees the required fields
+    marked, attaches a photo, agrees to the privacy notice and sends"""
+    width, height = WIDTHS[size]
+    context = browser.new_context(
+        viewport={'width': width, 'height': height}, locale='en-US')
+    page = context.new_page()
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    try:
+        page.goto(f'{server.url}{DATABASE}/crm_service/request')
+        expect(page.locator('h1')).to_have_text("Request Service")
+        page.get_by_role('link', name="简体中文").click()
+        expect(page.locator('h1')).to_have_text("服务请求")
+        assert page.locator('html').get_attribute('lang') == 'zh-CN'
+        marker = page.evaluate("""getComputedStyle(document.querySelector(
+            'label[for="email"]'), '::after').content""")
+        assert marker == '" *"', marker
+        categories = page.locator('#category option').all_inner_texts()
+        assert categories[1:] == sorted(
+            categories[1:], key=str.casefold), categories
+
+        email = f'visitor-{uuid.uuid4().hex[:8]}@example.com'
+        page.get_by_label("姓名").fill("王芳")
+        page.get_by_label("电子邮件").fill(email)
+        page.get_by_label("主题").fill("打印机卡纸")
+        page.get_by_label("描述").fill("每一页都卡纸，附上照片。")
+        page.get_by_label("附件").set_input_files({
+                'name': 'jam.png', 'mimeType': 'image/png',
+                'buffer': b'\x89PNG\r\n\x1a\n' + b'\x00' * 64})
+        expect(page.locator('#privacy-notice')).to_be_visible()
+        button = page.get_by_role('button', name="提交")
+        box = button.bounding_box()
+        assert box['height'] >= 44, box
+        if size == 'phone':
+            assert box['width'] >= width - 40, box
+        # Without the consent the browser keeps the form
+        time.sleep(3.5)
+        button.click()
+        assert page.evaluate(
+            "document.querySelector('#consent').validity.valueMissing")
+        page.get_by_label("我同意保存我的信息以处理本请求。").check()
+        width_used = page.evaluate('document.documentElement.scrollWidth')
+        assert width_used <= width + 1, width_used
+        screenshot(page, f'service-request-{size}')
+        button.click()
+        expect(page.locator('#case-number')).to_contain_text('CASE')
+        screenshot(page, f'service-request-thanks-{size}')
+        number = re.search(
+            r'(CASE\d+)', page.locator('#case-number').inner_text()).group(1)
+        case, = cases(server, [('number', '=', number)],
+            ['requester_email', 'privacy_consent', 'privacy_consent_date'])
+        assert case['requester_email'] == email
+        assert case['privacy_consent'] and case['privacy_consent_date']
+        attachments = rpc(server, 'model.ir.attachment.search_read', [
+                [('resource', '=', f"crm.service.case,{case['id']}")],
+                0, None, None, ['name'], {}], admin_session(server))
+        assert [a['name'] for a in attachments] == ['jam.png']
+    finally:
+        context.close()
+    assert errors == []

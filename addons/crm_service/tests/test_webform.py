@@ -1,12 +1,14 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime
+import io
 import re
 import time
 from http import HTTPStatus
 from unittest.mock import patch
 
 from trytond.modules.company.tests import create_company
-from trytond.modules.crm_service import intake
+from trytond.modules.crm_service import intake, webform
 from trytond.modules.crm_service.tests.test_intake import (
     create_caller, create_line)
 from trytond.pool import Pool
@@ -35,6 +37,10 @@ class WebFormRouteTestCase(RouteTestCase):
     def setUpDatabase(cls):
         company = create_company()
         cls.line_id = create_line(company).id
+        Category = Pool().get('crm.service.case.category')
+        general, = Category.search([('name', '=', "General")])
+        # Listed under its parent, not after "Software" as by its name
+        Category.create([{'name': "Toner", 'parent': general.id}])
         cls.party_id = create_caller(
             company, "Known Customer", email='known@example.com').id
 
@@ -65,6 +71,7 @@ class WebFormRouteTestCase(RouteTestCase):
             'subject': "Printer jams",
             'description': "Paper jams on every page.",
             'website': '',
+            'consent': 'yes',
             }
         data.update(values)
         return data
@@ -108,6 +115,114 @@ class WebFormRouteTestCase(RouteTestCase):
         self.assertEqual(case, (
                 number, self.party_id, 'web', 'KNOWN@example.com',
                 '+8613900000002', "Printer jams"))
+
+    @with_transaction()
+    def stored(self, subject):
+        "The consent, its time and the attachments of the case"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        Attachment = pool.get('ir.attachment')
+        case, = Case.search([('subject', '=', subject)])
+        attachments = Attachment.search([('resource', '=', str(case))])
+        return (case.privacy_consent, case.privacy_consent_date,
+            [(a.name, bytes(a.data)) for a in attachments])
+
+    def test_form_layout(self):
+        "The form marks its required fields, asks consent and a file"
+        client = self.client()
+        for lang, switch in [(None, '简体中文'), ('zh_CN', 'English')]:
+            with self.subTest(lang=lang):
+                text = client.get(self.url(lang)).get_data(as_text=True)
+                self.assertIn('enctype="multipart/form-data"', text)
+                self.assertIn('id="privacy-notice"', text)
+                self.assertRegex(
+                    text, r'id="consent" name="consent" type="checkbox" '
+                    r'value="yes" required')
+                self.assertIn('type="file" accept=".pdf,.png,.jpg', text)
+                self.assertIn('hreflang', text)
+                self.assertIn(switch, text)
+                for name in ['name', 'email', 'subject']:
+                    self.assertRegex(
+                        text, rf'<input id="{name}" [^>]* required')
+                self.assertRegex(text, r'<input id="phone" (?![^>]*required)')
+
+    def test_categories_sorted(self):
+        "The categories are listed by name, each under its parent"
+        text = self.client().get(self.url()).get_data(as_text=True)
+        names = re.findall(
+            r'<option value="\d+">([^<]+)</option>', text)
+        self.assertEqual(names, [
+                "General", "General / Toner", "Hardware", "Software"])
+
+    def test_request_attachment_consent(self):
+        "A request keeps the consent with its time and the attached file"
+        before = datetime.datetime.now()
+        content = b'%PDF-1.4\n1 0 obj\n'
+        response = self.post('10.0.1.1', self.form('10.0.1.1',
+                subject="With file", attachment=(
+                    io.BytesIO(content), '../../tmp/jam.pdf')))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        consent, date, attachments = self.stored("With file")
+        self.assertTrue(consent)
+        self.assertGreaterEqual(date, before.replace(microsecond=0))
+        self.assertEqual(attachments, [('jam.pdf', content)])
+
+    def test_no_consent(self):
+        "A request without consent shows the form again, nothing created"
+        data = self.form('10.0.1.2', subject="No consent")
+        del data['consent']
+        response = self.post('10.0.1.2', data)
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        text = response.get_data(as_text=True)
+        self.assertIn('id="consent-error">Agree to the privacy notice', text)
+        self.assertIn('value="No consent"', text)
+        self.assertEqual(self.cases(subject="No consent"), [])
+
+    def test_attachment_too_large(self):
+        "A file over the limit is refused with 413, translated"
+        content = b'%PDF-' + b'0' * webform.ATTACHMENT_SIZE
+        response = self.post('10.0.1.3', self.form('10.0.1.3',
+                subject="Big file",
+                attachment=(io.BytesIO(content), 'big.pdf')), lang='zh_CN')
+        self.assertEqual(
+            response.status_code, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        text = response.get_data(as_text=True)
+        self.assertIn(
+            'id="attachment-error">The attachment is larger than 5 MB', text)
+        self.assertIn('value="Big file"', text)
+        self.assertEqual(self.cases(subject="Big file"), [])
+
+    def test_request_too_large(self):
+        "A post over the request limit is refused with 413, translated"
+        content = b'0' * (webform.ATTACHMENT_SIZE + webform.FORM_SIZE)
+        response = self.post('10.0.1.4', self.form('10.0.1.4',
+                subject="Huge post",
+                attachment=(io.BytesIO(content), 'huge.pdf')))
+        self.assertEqual(
+            response.status_code, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        text = response.get_data(as_text=True)
+        self.assertIn('larger than 5 MB', text)
+        self.assertEqual(self.cases(subject="Huge post"), [])
+
+    def test_attachment_type(self):
+        "A file of another type, or named as another, is refused with 415"
+        for filename, content in [
+                ('run.exe', b'MZ\x90\x00'),
+                ('page.html', b'<script>alert(1)</script>'),
+                ('fake.pdf', b'<script>alert(1)</script>'),
+                ('photo.png', b'\xff\xd8\xff\xe0'),
+                ('notes.txt', b'\x00\x01binary'),
+                ('empty.txt', b''),
+                ]:
+            with self.subTest(filename=filename):
+                response = self.post('10.0.1.5', self.form('10.0.1.5',
+                        email=f'{filename}@example.com', subject="Typed",
+                        attachment=(io.BytesIO(content), filename)))
+                self.assertEqual(response.status_code,
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+                self.assertIn('id="attachment-error">This type of file',
+                    response.get_data(as_text=True))
+        self.assertEqual(self.cases(subject="Typed"), [])
 
     def test_request_unknown_email(self):
         "A request from an unknown e-mail makes a case without party"
