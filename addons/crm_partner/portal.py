@@ -23,6 +23,7 @@ import urllib.parse
 from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect
 
+from trytond.cache import Cache
 from trytond.config import config
 from trytond.exceptions import RateLimitException, UserError
 from trytond.i18n import gettext
@@ -39,6 +40,9 @@ VISITOR_COOKIE = 'crm_portal_visitor'
 LANGUAGE_COOKIE = 'crm_portal_lang'
 PAGE_SIZE = 20
 MAX_QUERY = 200
+# The CSRF key of the database: every page signs with it, and the signing
+# key it is derived from, once committed, never changes
+_csrf_keys = Cache('crm_partner.portal.csrf_key', context=False)
 
 
 def session_timeout():
@@ -113,14 +117,23 @@ class Portal:
     def csrf_key():
         pool = Pool()
         Configuration = pool.get('crm.service.configuration')
+        key = _csrf_keys.get('key')
+        if key is not None:
+            return key
         transaction = Transaction()
-        if transaction.readonly and not Configuration(1).signing_key:
+        committed = bool(Configuration(1).signing_key)
+        if transaction.readonly and not committed:
             # The first key is made once, with its table locked
             with transaction.new_transaction(
                     _lock_tables=[Configuration._table]) as writer:
                 Configuration.signing_key_for('crm_partner.portal.csrf')
                 writer.commit()
-        return Configuration.signing_key_for('crm_partner.portal.csrf')
+            committed = True
+        key = Configuration.signing_key_for('crm_partner.portal.csrf')
+        if committed:
+            # Not a key made in this transaction, which may roll back
+            _csrf_keys.set('key', key)
+        return key
 
     def csrf_token(self):
         key = self.csrf_key()

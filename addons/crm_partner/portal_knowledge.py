@@ -28,14 +28,22 @@ class User(metaclass=PoolMeta):
 
     def portal_articles(self, query=None, offset=0, limit=None):
         """Return the articles the user may read matching the query, as
-        dictionaries (id, rec_name, snippet), and their count"""
+        dictionaries (id, rec_name, snippet), and their count
+
+        A search ranks the best matches in one query, then reads and
+        makes the snippets of the page's articles only: the text of an
+        article is its HTML body turned to text, the page's main cost."""
         pool = Pool()
         Article = pool.get('crm.knowledge.article')
         domain = self.portal_article_domain()
         if query:
-            found = Article.search_text(
-                query, domain=domain, limit=MAX_FOUND)
-            return found[offset:offset + limit], len(found)
+            ranked = Article.full_text_index().search(query,
+                subquery=Article.search(domain, order=[], query=True),
+                limit=MAX_FOUND)
+            page = [r[0] for r in ranked[offset:offset + limit]]
+            found = Article.search_text(query,
+                domain=[('id', 'in', page)], limit=len(page)) if page else []
+            return found, len(ranked)
         articles = Article.search(domain, offset=offset, limit=limit)
         found = [{'id': a.id, 'rec_name': a.rec_name, 'snippet': None}
             for a in articles]

@@ -139,6 +139,23 @@ class PortalPartnerTestCase(PortalTestCase):
         self.assertEqual(self.cart_lines('bob@example.com'),
             [(self.ids['drum'], 1)])
 
+    def test_articles_search_paged(self):
+        "A search counts every match and makes the snippets of its page"
+        def search(pool):
+            WebUser = pool.get('web.user')
+            user, = WebUser.search([('email', '=', 'pat@example.com')])
+            return [user.portal_articles('paper', offset=offset, limit=1)
+                for offset in range(3)]
+        (first, total1), (second, total2), (rest, total3) = self.query(
+            search)
+        self.assertEqual((total1, total2, total3), (2, 2, 2))
+        self.assertEqual(rest, [])
+        titles = {first[0]['rec_name'], second[0]['rec_name']}
+        self.assertEqual(
+            titles, {"Clear a paper jam", "Partner rebates on paper"})
+        for found in first + second:
+            self.assertIn('<b>paper</b>', found['snippet'].lower())
+
     def test_customer_not_partner(self):
         "A party that is not a partner has no catalogue nor cart"
         client, _ = self.login('alice@example.com')
