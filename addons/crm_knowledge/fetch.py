@@ -502,7 +502,7 @@ class Fetcher:
                     BrokenPipeError):
                 # A pooled keep-alive connection closed by the server
                 connection.close()
-                if not retry_stale:
+                if not retry_stale or result.abandoned:
                     raise
         status = response.status
         result.status = status
