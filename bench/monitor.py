@@ -119,6 +119,26 @@ def children(pid):
         return []
 
 
+def cpu_seconds(pid):
+    """CPU time of a process and all its descendants, the live ones and
+    those it waited for: load-independent, unlike the wall clock"""
+    try:
+        with open('/proc/%s/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0
+    # utime, stime, cutime, cstime
+    total = sum(int(f) for f in fields[11:15]) / os.sysconf('SC_CLK_TCK')
+    return total + sum(cpu_seconds(c) for c in children(pid))
+
+
+def postmaster():
+    "The pid of the bench's PostgreSQL server"
+    from tools import pgcluster
+    with open(pgcluster.DATA_DIR / 'postmaster.pid') as pidfile:
+        return int(pidfile.readline())
+
+
 class Urlwatch:
     "urlwatch in a virtualenv of its own, on the same pages and filters"
 
@@ -166,7 +186,8 @@ class Urlwatch:
         self.rss = 0
 
     def run(self):
-        "Check every page once: (seconds, changed page indexes, errors)"
+        """Check every page once: (seconds, CPU seconds, changed page
+        indexes, errors)"""
         start = time.perf_counter()
         with open(os.path.join(self.directory, 'stderr.log'), 'wb') as log:
             process = subprocess.Popen(
@@ -178,6 +199,7 @@ class Urlwatch:
             process.returncode = 0
         elapsed = time.perf_counter() - start
         self.rss = max(self.rss, usage.ru_maxrss / 1024)
+        cpu = usage.ru_utime + usage.ru_stime
         changed, errors = set(), 0
         for line in out.decode('utf-8', 'replace').splitlines():
             match = re.match(r'(CHANGED|ERROR): p(\d+) ', line)
@@ -185,7 +207,7 @@ class Urlwatch:
                 changed.add(int(match.group(2)))
             elif match:
                 errors += 1
-        return elapsed, changed, errors
+        return elapsed, cpu, changed, errors
 
 
 def main():
@@ -262,15 +284,16 @@ def main():
 
     with Worker(DB_NAME, 2, rss) as worker:
         run_round(DB_NAME, corpus, 0, page_index, worker)
-        seconds, _, errors = urlwatch.run()
+        seconds, _, _, errors = urlwatch.run()
         print("baseline: urlwatch %.1f s, %s errors" % (seconds, errors))
         for _ in range(rounds):
             round_ = next_round()
             result = run_round(DB_NAME, corpus, round_, page_index, worker)
             results['product'].append(result)
-            seconds, found, errors = urlwatch.run()
+            seconds, cpu, found, errors = urlwatch.run()
             results['urlwatch'].append({
-                    'round': round_, 'elapsed': seconds, 'found': found,
+                    'round': round_, 'elapsed': seconds, 'cpu': cpu,
+                    'found': found,
                     'expected': result['expected'], 'errors': errors,
                     'count': count})
             print_round('product, 2 workers', result)
@@ -371,6 +394,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
         last = last[0].id if last else 0
         transaction.commit()
     ids = list(page_index)
+    cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster())
     start = time.perf_counter()
     with Transaction().start(database, 0) as transaction:
         Pool().get('crm.competitor.page').check_due()
@@ -394,6 +418,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
                             ]):
                     break
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster()) - cpu
     with Transaction().start(database, 0, readonly=True):
         pool = Pool()
         Change = pool.get('crm.competitor.change')
@@ -411,7 +436,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
     expected_events = {(i,) + e for i in expected
         for e in corpus.events(i, round_)}
     return {
-        'round': round_, 'elapsed': elapsed, 'queued': queued,
+        'round': round_, 'elapsed': elapsed, 'queued': queued, 'cpu': cpu,
         'found': found, 'expected': expected, 'events': events,
         'expected_events': expected_events, 'errors': errors,
         'count': count,
@@ -419,9 +444,10 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
 
 
 def print_round(label, r):
-    line = ("round %2s %-28s %6.1f s %6.0f pages/min, errors %s, "
-        "changes %s/%s" % (
-            r['round'], label, r['elapsed'], rate(r), r['errors'],
+    line = ("round %2s %-28s %6.1f s %6.0f pages/min, %5.1f CPU ms a page, "
+        "errors %s, changes %s/%s" % (
+            r['round'], label, r['elapsed'], rate(r),
+            r['cpu'] / r['count'] * 1000, r['errors'],
             len(r['found']), len(r['expected'])))
     if 'events' in r:
         line += ", keyword events %s/%s" % (
@@ -435,6 +461,12 @@ def rate(r):
 
 def mean_rate(results):
     return sum(map(rate, results)) / len(results)
+
+
+def cpu_ms(results):
+    "CPU milliseconds a page"
+    return (sum(r['cpu'] for r in results)
+        / sum(r['count'] for r in results) * 1000)
 
 
 def ratio(found, expected):
@@ -456,19 +488,23 @@ def report(results, rss, count):
     print("%s pages of ~100 KB (80%% English, 10%% Chinese UTF-8, 10%% "
         "GBK/GB18030), PostgreSQL, %s rounds" % (count, len(product)))
     ours, theirs = mean_rate(product), mean_rate(peer)
-    print("| | pages/min | changes P/R | keyword events P/R |")
-    print("|---|---|---|---|")
-    print("| crm_knowledge, 2 workers | %.0f | %.3f/%.3f | %.3f/%.3f |" % (
-            (ours,)
+    print("| | pages/min | CPU ms a page | changes P/R | keyword events P/R |")
+    print("|---|---|---|---|---|")
+    print("| crm_knowledge, 2 workers | %.0f | %.1f | %.3f/%.3f | %.3f/%.3f |"
+        % ((ours, cpu_ms(product))
             + ratio(union(product, 'found'), union(product, 'expected'))
             + ratio(union(product, 'events'),
                 union(product, 'expected_events'))))
-    print("| urlwatch 2.29 | %.0f | %.3f/%.3f | - |" % (
-            (theirs,) + ratio(union(peer, 'found'), union(peer, 'expected'))))
-    print("ratio crm_knowledge / urlwatch: %.2f (target %s)" % (
-            ours / theirs, TARGET))
+    print("| urlwatch 2.29 | %.0f | %.1f | %.3f/%.3f | - |" % (
+            (theirs, cpu_ms(peer))
+            + ratio(union(peer, 'found'), union(peer, 'expected'))))
+    print("ratio crm_knowledge / urlwatch: %.2f in pages/min, %.2f in CPU "
+        "a page (target %s)" % (
+            ours / theirs, cpu_ms(peer) / cpu_ms(product), TARGET))
     print("worker scaling: " + ', '.join(
-            "%s: %.0f pages/min" % (w, mean_rate(results['scaling'][w]))
+            "%s: %.0f pages/min (%.1f CPU ms a page)" % (
+                w, mean_rate(results['scaling'][w]),
+                cpu_ms(results['scaling'][w]))
             for w in sorted(results['scaling'])))
     hosts = mean_rate(results['hosts'])
     print("with 1%% slow and 1%% dead hosts: %.0f pages/min for the others "

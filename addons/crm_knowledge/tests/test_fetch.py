@@ -2,7 +2,12 @@
 # this repository contains the full copyright notices and license terms.
 "Fetching against a real local web server (no database)"
 import itertools
+import os
+import shutil
 import socket
+import ssl
+import subprocess
+import tempfile
 import time
 import unittest
 
@@ -119,6 +124,32 @@ class FetchTestCase(unittest.TestCase):
             result = fetcher.fetch('http://[bad/')
         self.assertTrue(result.permanent)
         self.assertEqual(result.attempts, 1)
+
+    @unittest.skipUnless(shutil.which('openssl'), "openssl is needed")
+    def test_bad_certificate_not_retried(self):
+        "A certificate that does not verify (untrusted, for another name) is
+        not asked again"
+        with tempfile.TemporaryDirectory() as directory:
+            cert = os.path.join(directory, 'cert.pem')
+            key = os.path.join(directory, 'key.pem')
+            subprocess.run([
+                    'openssl', 'req', '-x509', '-newkey', 'rsa:2048',
+                    '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+                    '-subj', '/CN=other.example.com'],
+                check=True, capture_output=True)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+        server = WebServer()
+        server._server.socket = context.wrap_socket(
+            server._server.socket, server_side=True)
+        server.set('/a', 'secret')
+        with server, fetch.Fetcher(policy(retries=2)) as fetcher:
+            result = fetcher.fetch('https://127.0.0.1:%s/a' % server.port)
+        self.assertEqual(result.outcome, fetch.ERROR)
+        self.assertIn('TLS error', result.error)
+        self.assertTrue(result.permanent)
+        self.assertEqual(result.attempts, 1)
+        self.assertEqual(server.hits['/a'], 0)
 
     def test_transient_errors_retried(self):
         "A refused connection and a 503 are asked again with backoff"
