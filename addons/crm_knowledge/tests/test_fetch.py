@@ -127,8 +127,7 @@ class FetchTestCase(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which('openssl'), "openssl is needed")
     def test_bad_certificate_not_retried(self):
-        "A certificate that does not verify (untrusted, for another name) is
-        not asked again"
+        "A certificate that does not verify is not asked again"
         with tempfile.TemporaryDirectory() as directory:
             cert = os.path.join(directory, 'cert.pem')
             key = os.path.join(directory, 'key.pem')
