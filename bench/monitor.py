@@ -302,6 +302,9 @@ def main():
     for workers in (1, 4):
         with Worker(DB_NAME, workers, rss) as worker:
             results['scaling'][workers] = []
+            # The worker processes start on the first tasks: not measured
+            print_round('warm-up, %s workers' % workers, run_round(
+                    DB_NAME, corpus, next_round(), page_index, worker))
             for _ in range(rounds):
                 result = run_round(
                     DB_NAME, corpus, next_round(), page_index, worker)
@@ -322,6 +325,10 @@ def main():
         transaction.commit()
     with Worker(DB_NAME, 2, rss) as worker:
         results['hosts'] = []
+        # Slow hosts met for the first time: their batches wait batch_wait
+        print_round('warm-up, slow+dead hosts', run_round(
+                DB_NAME, corpus, next_round(), page_index, worker,
+                wait_slow=False))
         for _ in range(rounds):
             result = run_round(
                 DB_NAME, corpus, next_round(), page_index, worker,
@@ -361,7 +368,8 @@ class Worker:
 
     def __exit__(self, *args):
         name = 'trytond-worker -n %s' % self.processes
-        self.rss[name] = peak_rss(self.process.pid)
+        self.rss[name] = max(
+            self.rss.get(name, 0), peak_rss(self.process.pid))
         pool_processes = children(self.process.pid)
         for i, child in enumerate(pool_processes):
             self.rss['%s process %d' % (name, i + 1)] = peak_rss(child)
