@@ -21,7 +21,8 @@ same pages with the same filters (css, html2text, three re.sub).
 Then the product alone: rounds with 1 and 4 worker processes, and rounds
 with 1% of pages on a slow host (answering after 30 s) and 1% on a dead
 host (nothing listening), where the other pages' rate is compared with
-the rounds without them.
+the rounds without them; the slow host's tasks have a worker of their own
+(`--name crm_competitor_page_slow`), as readme/MONITORING.md advises.
 
 Prints pages/min of both and the ratio (target >= 3), precision/recall of
 changes and keyword events (target 1.0), peak RSS of every process (target
@@ -323,7 +324,8 @@ def main():
                     } for name, host, host_port in hosts
                 for i in range(extra)])
         transaction.commit()
-    with Worker(DB_NAME, 2, rss) as worker:
+    with Worker(DB_NAME, 2, rss) as worker, Worker(
+            DB_NAME, 1, rss, 'crm_competitor_page_slow'):
         results['hosts'] = []
         # Slow hosts met for the first time: their batches wait batch_wait
         print_round('warm-up, slow+dead hosts', run_round(
@@ -345,19 +347,21 @@ def main():
 
 
 class Worker:
-    "trytond-worker with n processes, their peak RSS kept in rss"
+    """trytond-worker with n processes on a queue, their peak RSS kept in
+    rss"""
 
-    def __init__(self, database, processes, rss):
+    def __init__(self, database, processes, rss, queue='crm_competitor_page'):
         self.database = database
         self.processes = processes
         self.rss = rss
+        self.queue = queue
 
     def __enter__(self):
         self.process = subprocess.Popen([
                 os.path.join(
                     os.path.dirname(sys.executable), 'trytond-worker'),
                 '-d', self.database, '-n', str(self.processes),
-                '--timeout', '1'],
+                '--name', self.queue, '--timeout', '1'],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(3)
         return self
@@ -367,7 +371,8 @@ class Worker:
             sys.exit(self.process.stderr.read().decode())
 
     def __exit__(self, *args):
-        name = 'trytond-worker -n %s' % self.processes
+        name = 'trytond-worker %s -n %s' % (
+            self.queue[len('crm_competitor_'):], self.processes)
         self.rss[name] = max(
             self.rss.get(name, 0), peak_rss(self.process.pid))
         pool_processes = children(self.process.pid)

@@ -106,8 +106,13 @@ def normalise(text):
     # Checking is several times faster than normalising an English page
     if not unicodedata.is_normalized('NFKC', text):
         text = unicodedata.normalize('NFKC', text)
-    return '\n'.join(
-        filter(None, (' '.join(s.split()) for s in text.splitlines())))
+    # A printable line has no space but ' ': it is left as it is when it
+    # has no double, leading or trailing one (most lines of prose)
+    return '\n'.join(filter(None, (
+                line if line.isprintable() and '  ' not in line
+                and line[:1] != ' ' and line[-1:] != ' '
+                else ' '.join(line.split())
+                for line in text.splitlines())))
 
 
 def _text(element):

@@ -346,8 +346,11 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
         # can dedicate workers to it
         context = {'queue_name': 'crm_competitor_page'}
         if patient:
-            # Workers take the tasks without an expected time first: the
-            # slow hosts come after the other pages
+            # A slow host holds its worker until the time-out: a worker
+            # started with `--name crm_competitor_page_slow` keeps it from
+            # the others; a worker of every queue takes the tasks without
+            # an expected time first, so slow hosts come last
+            context['queue_name'] = 'crm_competitor_page_slow'
             context['queue_expected_at'] = datetime.timedelta(0)
         with Transaction().set_context(**context):
             cls.__queue__.check(pages, patient)
