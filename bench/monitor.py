@@ -1,131 +1,102 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Competitor monitoring: pages checked per minute, memory, precision/recall.
+"""Competitor monitoring against urlwatch on real prose, same pages, same run.
 
-Serves 2,000 pages (times --scale) of about 100 KB each on 127.0.0.1 from a
-separate process, with noise on every request (session id in a script,
-rotating banner, time stamp and visitor counter, random markup) and 20% of
-the pages really changed between rounds; a quarter of those changes make
-the keyword "限时降价" appear or disappear.  Each round moves every page's
-next check into the past and runs the cron (crm.competitor.page|check_due):
-it enqueues queue tasks of 50 pages that real `trytond-worker` processes
-execute on PostgreSQL (fetch, extract, hash, diff, store snapshots and
-changes, notify).  The round ends when the queue is empty.
+Serves 2,000 pages (times --scale) of about 100 KB from bench/
+monitor_corpus.py on 127.0.0.1 from a separate process: Python's own
+documentation and Tryton's Chinese translations in `main#content`, 80%
+English, 10% Chinese UTF-8, 10% Chinese GBK/GB18030, a time stamp, viewer
+counter and session ids new on every request, and 20% of the pages changed
+each round (a price, a paragraph added or removed, a table row, a keyword
+appearing or disappearing).  The pages are configured as a user would:
+region `main#content`, three ignore regexes, twelve keyword watches in
+English and Chinese.
 
-Prints pages/minute per round (target >= 6,000; the best open-source peer
-checks ~2,900 here), the peak RSS of every process (target < 400 MiB) and
-precision/recall of the changes and keyword events (target 1.0).
+Each round moves every page's next check into the past and runs the cron
+(crm.competitor.page|check_due): queue tasks of 50 pages that real
+`trytond-worker` processes execute on PostgreSQL.  In the same rounds,
+urlwatch 2.29 (installed by the bench into var/urlwatch-venv) checks the
+same pages with the same filters (css, html2text, three re.sub).
 
-    .venv/bin/python bench/monitor.py --postgresql [--scale 0.1] \
-        [--workers=2] [--rounds=3]
+Then the product alone: rounds with 1 and 4 worker processes, and rounds
+with 1% of pages on a slow host (answering after 30 s) and 1% on a dead
+host (nothing listening), where the other pages' rate is compared with
+the rounds without them; the slow host's tasks have a worker of their own
+(`--name crm_competitor_page_slow`), as readme/MONITORING.md advises.
+
+Prints pages/min of both and the ratio (target >= 3), precision/recall of
+changes and keyword events (target 1.0), peak RSS of every process (target
+< 400 MiB) and the worker scaling.
+
+    .venv/bin/python bench/monitor.py --postgresql [--scale 0.1] \\
+        [--rounds=3]
 """
 import asyncio
-import hashlib
+import datetime
 import multiprocessing
 import os
-import random
+import re
 import signal
 import subprocess
 import sys
 import time
 
-from common import parse_args
+from common import ROOT, parse_args
+from monitor_corpus import IGNORE_REGEXES, KEYWORDS, SELECTOR, Corpus
 
 PAGES = 2000
-TARGET = 6000
-PEER = 2900
-KEYWORD = '限时降价'
-WORDS = ('cloud platform service pricing enterprise support migration '
-    'analytics security 产品 价格 服务 客户 方案 支持 企业 数据 安全 平台').split()
+TARGET = 3
+URLWATCH = 'urlwatch==2.29'
+SLOW_HOST, DEAD_HOST = '127.0.0.2', '127.0.0.3'
+SLOW_DELAY = 30
 
 
-def changed(page, round_):
-    "Whether the bench changes page before round_ (20%)"
-    if round_ == 0:
-        return False
-    digest = hashlib.blake2b(
-        b'%d-%d' % (page, round_), digest_size=4).digest()
-    return int.from_bytes(digest, 'big') % 5 == 0
-
-
-def version(page, round_):
-    return sum(changed(page, r) for r in range(round_ + 1))
-
-
-def _blocks():
-    "Product blocks of ~1.6 KB shared by the pages"
-    rng = random.Random(42)
-    blocks = []
-    for k in range(97):
-        features = ''.join(
-            '<li class="feature">%s</li>' % ' '.join(
-                rng.choice(WORDS) for _ in range(12)) for _ in range(8))
-        blocks.append((
-                '<div class="product" data-k="%d"><h3>Product %d</h3>'
-                '<p>%s</p><ul>%s</ul><span class="price">¥%d</span></div>\n'
-                % (k, k, ' '.join(rng.choice(WORDS) for _ in range(60)),
-                    features, rng.randint(10, 9999))).encode('utf-8'))
-    return blocks
-
-
-def body(page, round_, counter, blocks):
-    "The HTML of page at round_, with fresh noise"
-    v = version(page, round_)
-    noise = random.Random(counter)
-    parts = [(
-            '<html><head><title>Competitor %d</title>'
-            '<script>var session="%x";</script><style>.a{}</style></head>'
-            '<body><nav><a href="/">Home</a><a href="/p">Products</a></nav>'
-            '<div class="banner">Offer %d of the day</div>'
-            '<div class="w%d"><h1>Competitor %d catalogue</h1>\n' % (
-                page, noise.getrandbits(64), noise.randint(1, 9),
-                noise.randint(1, 9), page)).encode('utf-8')]
-    for k in range(66):
-        parts.append(blocks[(page * 7 + k * 13) % len(blocks)])
-    news = '<div class="news"><p>Update %d of page %d: price ¥%d</p>' % (
-        v, page, 100 + v)
-    if page % 4 == 0 and v % 2:
-        news += '<p>%s 活动进行中</p>' % KEYWORD
-    parts.append((news + '</div></div><footer>Generated at %s visitor %d'
-            '</footer></body></html>' % (
-                time.strftime('%H:%M:%S'), counter)).encode('utf-8'))
-    return b''.join(parts)
-
-
-def serve(port_value, round_value, ready):
-    "The web server process: keep-alive HTTP/1.1 on 127.0.0.1"
-    blocks = _blocks()
+def serve(count, ports, round_value, ready):
+    "The web server process: keep-alive HTTP/1.1 on loopback"
+    corpus = Corpus(count)
     counter = [0]
 
-    async def handle(reader, writer):
+    async def handle(reader, writer, delay=0):
         try:
             while True:
                 request = await reader.readuntil(b'\r\n\r\n')
                 path = request.split(b' ', 2)[1].decode()
                 counter[0] += 1
+                if delay:
+                    await asyncio.sleep(delay)
                 if path.startswith('/p/'):
-                    content = body(
-                        int(path[3:]), round_value.value, counter[0], blocks)
+                    page = int(path[3:])
+                    content = corpus.body(
+                        page, round_value.value, counter[0])
                     head = b'200 OK'
+                    charset = corpus.charset(page).encode()
                 else:
-                    content, head = b'not found', b'404 Not Found'
+                    content, head, charset = (
+                        b'not found', b'404 Not Found', b'utf-8')
                 writer.write(
-                    b'HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8'
-                    b'\r\nContent-Length: %d\r\n\r\n' % (head, len(content))
-                    + content)
+                    b'HTTP/1.1 %s\r\nContent-Type: text/html; charset=%s'
+                    b'\r\nContent-Length: %d\r\n\r\n' % (
+                        head, charset, len(content)) + content)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
 
+    async def slow(reader, writer):
+        await handle(reader, writer, SLOW_DELAY)
+
     async def main():
         server = await asyncio.start_server(
-            handle, '127.0.0.1', 0, backlog=512)
-        port_value.value = server.sockets[0].getsockname()[1]
+            handle, '127.0.0.1', 0, backlog=1024)
+        slow_server = await asyncio.start_server(
+            slow, SLOW_HOST, 0, backlog=1024)
+        ports[0] = server.sockets[0].getsockname()[1]
+        ports[1] = slow_server.sockets[0].getsockname()[1]
         ready.set()
-        async with server:
-            await server.serve_forever()
+        async with server, slow_server:
+            await asyncio.gather(
+                server.serve_forever(), slow_server.serve_forever())
     asyncio.run(main())
 
 
@@ -149,22 +120,109 @@ def children(pid):
         return []
 
 
+def cpu_seconds(pid):
+    """CPU time of a process and all its descendants, the live ones and
+    those it waited for: load-independent, unlike the wall clock"""
+    try:
+        with open('/proc/%s/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0
+    # utime, stime, cutime, cstime
+    total = sum(int(f) for f in fields[11:15]) / os.sysconf('SC_CLK_TCK')
+    return total + sum(cpu_seconds(c) for c in children(pid))
+
+
+def postmaster():
+    "The pid of the bench's PostgreSQL server"
+    from tools import pgcluster
+    with open(pgcluster.DATA_DIR / 'postmaster.pid') as pidfile:
+        return int(pidfile.readline())
+
+
+class Urlwatch:
+    "urlwatch in a virtualenv of its own, on the same pages and filters"
+
+    def __init__(self, directory, urls):
+        self.directory = directory
+        python = os.path.join(directory, 'venv', 'bin', 'python')
+        if not os.path.exists(os.path.join(
+                    directory, 'venv', 'bin', 'urlwatch')):
+            subprocess.run(
+                [sys.executable, '-m', 'venv',
+                    os.path.join(directory, 'venv')], check=True)
+            subprocess.run(
+                [python, '-m', 'pip', 'install', '-q', URLWATCH],
+                check=True)
+        self.command = [
+            os.path.join(directory, 'venv', 'bin', 'urlwatch'),
+            '--urls', os.path.join(directory, 'urls.yaml'),
+            '--config', os.path.join(directory, 'urlwatch.yaml'),
+            '--hooks', os.path.join(directory, 'hooks.py'),
+            '--cache', os.path.join(directory, 'cache.db')]
+        if os.path.exists(os.path.join(directory, 'cache.db')):
+            os.remove(os.path.join(directory, 'cache.db'))
+        with open(os.path.join(directory, 'hooks.py'), 'w'):
+            pass
+        filters = ''.join(
+            "    - re.sub: '%s'\n" % r.replace("'", "''")
+            for r in IGNORE_REGEXES)
+        with open(os.path.join(directory, 'urls.yaml'), 'w') as jobs:
+            jobs.write('\n---\n'.join(
+                    'name: "p%d"\nurl: "%s"\nfilter:\n'
+                    '    - css: "%s"\n    - html2text\n%s' % (
+                        i, url, SELECTOR, filters)
+                    for i, url in enumerate(urls)))
+        with open(os.path.join(directory, 'urlwatch.yaml'), 'w') as config:
+            config.write(
+                'display: {new: false, error: true, unchanged: false, '
+                'empty-diff: false}\n'
+                'report:\n'
+                '  text: {details: false, footer: false, minimal: true,'
+                ' line_length: 75}\n'
+                '  stdout: {enabled: true, color: false}\n'
+                '  html: {diff: unified}\n'
+                '  markdown: {details: false, footer: false,'
+                ' minimal: true}\n')
+        self.rss = 0
+
+    def run(self):
+        """Check every page once: (seconds, CPU seconds, changed page
+        indexes, errors)"""
+        start = time.perf_counter()
+        with open(os.path.join(self.directory, 'stderr.log'), 'wb') as log:
+            process = subprocess.Popen(
+                self.command, stdout=subprocess.PIPE, stderr=log,
+                cwd=self.directory)
+            out = process.stdout.read()
+            # wait4 for the peak memory of this child only
+            _, _, usage = os.wait4(process.pid, 0)
+            process.returncode = 0
+        elapsed = time.perf_counter() - start
+        self.rss = max(self.rss, usage.ru_maxrss / 1024)
+        cpu = usage.ru_utime + usage.ru_stime
+        changed, errors = set(), 0
+        for line in out.decode('utf-8', 'replace').splitlines():
+            match = re.match(r'(CHANGED|ERROR): p(\d+) ', line)
+            if match and match.group(1) == 'CHANGED':
+                changed.add(int(match.group(2)))
+            elif match:
+                errors += 1
+        return elapsed, cpu, changed, errors
+
+
 def main():
-    workers, rounds = 2, 3
+    rounds = 3
     for option in sys.argv[1:]:
-        if option.startswith('--workers='):
-            workers = int(option.split('=')[1])
-        elif option.startswith('--rounds='):
+        if option.startswith('--rounds='):
             rounds = int(option.split('=')[1])
-        else:
-            continue
-        sys.argv.remove(option)
+            sys.argv.remove(option)
     args = parse_args(__doc__, 'bench_monitor')
     if args.backend != 'postgresql':
         sys.exit("trytond-worker needs PostgreSQL: use --postgresql")
     count = int(PAGES * args.scale)
     os.environ['TRYTOND_QUEUE__WORKER'] = 'True'
-    os.environ['TRYTOND_CRM_KNOWLEDGE__ALLOWED_HOSTS'] = '127.0.0.1'
+    os.environ['TRYTOND_CRM_KNOWLEDGE__ALLOWED_HOSTS'] = '127.0.0.0/8'
 
     from trytond.pool import Pool
     from trytond.tests.test_tryton import DB_NAME, activate_module
@@ -172,14 +230,16 @@ def main():
 
     activate_module(['crm_knowledge'])
 
-    port_value = multiprocessing.Value('i', 0)
+    ports = multiprocessing.Array('i', 2)
     round_value = multiprocessing.Value('i', 0)
     ready = multiprocessing.Event()
     server = multiprocessing.Process(
-        target=serve, args=(port_value, round_value, ready), daemon=True)
+        target=serve, args=(count, ports, round_value, ready), daemon=True)
     server.start()
-    ready.wait(30)
-    port = port_value.value
+    ready.wait(60)
+    port, slow_port = ports[0], ports[1]
+    urls = ['http://127.0.0.1:%d/p/%d' % (port, i) for i in range(count)]
+    corpus = Corpus(count)
 
     with Transaction().start(DB_NAME, 1) as transaction:
         pool = Pool()
@@ -191,57 +251,147 @@ def main():
         Keyword.delete(Keyword.search([]))
         parties = Party.create([{'name': 'Rival %d' % i} for i in range(20)])
         competitors = Competitor.create([{'party': p.id} for p in parties])
+        created = time.perf_counter()
         pages = Page.create([{
                     'name': 'Page %d' % i,
                     'competitor': competitors[i % 20].id,
-                    'url': 'http://127.0.0.1:%d/p/%d' % (port, i),
-                    'ignore_selectors': '.banner',
-                    'ignore_regexes': r'Generated at [^\n]*',
+                    'url': url,
+                    'selector': SELECTOR,
+                    'ignore_regexes': '\n'.join(IGNORE_REGEXES),
                     'respect_robots': False,
                     'subscribers': [('add', [1])],
-                    } for i in range(count)])
-        Keyword.create([
-                {'keyword': KEYWORD, 'scope': 'all', 'user': 1},
-                {'keyword': 'Enterprise Support', 'scope': 'all',
-                    'user': 1}])
+                    } for i, url in enumerate(urls)])
+        created = time.perf_counter() - created
+        Keyword.create([{'keyword': k, 'scope': 'all', 'user': 1}
+                for k in KEYWORDS])
         page_index = {p.id: i for i, p in enumerate(pages)}
+        competitor = competitors[0].id
         transaction.commit()
+    print("%s pages created in %.1f s" % (count, created))
 
-    worker = subprocess.Popen([
-            os.path.join(os.path.dirname(sys.executable), 'trytond-worker'),
-            '-d', DB_NAME, '-n', str(workers), '--timeout', '1'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(3)
-    load_before = os.getloadavg()
-    print("load average before: %.2f %.2f %.2f" % load_before)
-    results = []
-    try:
-        for round_ in range(rounds + 1):
-            round_value.value = round_
-            results.append(run_round(
-                    DB_NAME, round_, count, page_index, worker))
-    finally:
-        rss = {'trytond-worker': peak_rss(worker.pid)}
-        pool_processes = children(worker.pid)
+    scratch = os.path.join(ROOT, 'var', 'urlwatch')
+    os.makedirs(scratch, exist_ok=True)
+    urlwatch = Urlwatch(scratch, urls)
+
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
+    rss = {}
+    results = {'product': [], 'urlwatch': [], 'scaling': {}}
+    global_round = [0]
+
+    def next_round():
+        global_round[0] += 1
+        round_value.value = global_round[0]
+        return global_round[0]
+
+    with Worker(DB_NAME, 2, rss) as worker:
+        run_round(DB_NAME, corpus, 0, page_index, worker)
+        seconds, _, _, errors = urlwatch.run()
+        print("baseline: urlwatch %.1f s, %s errors" % (seconds, errors))
+        for _ in range(rounds):
+            round_ = next_round()
+            result = run_round(DB_NAME, corpus, round_, page_index, worker)
+            results['product'].append(result)
+            seconds, cpu, found, errors = urlwatch.run()
+            results['urlwatch'].append({
+                    'round': round_, 'elapsed': seconds, 'cpu': cpu,
+                    'found': found,
+                    'expected': result['expected'], 'errors': errors,
+                    'count': count})
+            print_round('product, 2 workers', result)
+            print_round('urlwatch', results['urlwatch'][-1])
+    results['scaling'][2] = results['product']
+    for workers in (1, 4):
+        with Worker(DB_NAME, workers, rss) as worker:
+            results['scaling'][workers] = []
+            # The worker processes start on the first tasks: not measured
+            print_round('warm-up, %s workers' % workers, run_round(
+                    DB_NAME, corpus, next_round(), page_index, worker))
+            for _ in range(rounds):
+                result = run_round(
+                    DB_NAME, corpus, next_round(), page_index, worker)
+                results['scaling'][workers].append(result)
+                print_round('product, %s workers' % workers, result)
+
+    # Slow and dead hosts: 1% each, the others measured as before
+    with Transaction().start(DB_NAME, 1) as transaction:
+        Page = Pool().get('crm.competitor.page')
+        extra = max(1, count // 100)
+        hosts = [('Slow', SLOW_HOST, slow_port), ('Dead', DEAD_HOST, port)]
+        Page.create([{
+                    'name': '%s %d' % (name, i), 'competitor': competitor,
+                    'url': 'http://%s:%d/p/%d' % (host, host_port, i),
+                    'selector': SELECTOR, 'respect_robots': False,
+                    } for name, host, host_port in hosts
+                for i in range(extra)])
+        transaction.commit()
+    with Worker(DB_NAME, 2, rss) as worker, Worker(
+            DB_NAME, 1, rss, 'crm_competitor_page_slow'):
+        results['hosts'] = []
+        # Slow hosts met for the first time: their batches wait batch_wait
+        print_round('warm-up, slow+dead hosts', run_round(
+                DB_NAME, corpus, next_round(), page_index, worker,
+                wait_slow=False))
+        for _ in range(rounds):
+            result = run_round(
+                DB_NAME, corpus, next_round(), page_index, worker,
+                wait_slow=False)
+            results['hosts'].append(result)
+            print_round('slow+dead hosts, 2 workers', result)
+
+    rss['urlwatch'] = urlwatch.rss
+    rss['web server (bench)'] = peak_rss(server.pid)
+    rss['bench + cron'] = peak_rss(os.getpid())
+    server.terminate()
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    report(results, rss, count)
+
+
+class Worker:
+    """trytond-worker with n processes on a queue, their peak RSS kept in
+    rss"""
+
+    def __init__(self, database, processes, rss, queue='crm_competitor_page'):
+        self.database = database
+        self.processes = processes
+        self.rss = rss
+        self.queue = queue
+
+    def __enter__(self):
+        self.process = subprocess.Popen([
+                os.path.join(
+                    os.path.dirname(sys.executable), 'trytond-worker'),
+                '-d', self.database, '-n', str(self.processes),
+                '--name', self.queue, '--timeout', '1'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(3)
+        return self
+
+    def poll(self):
+        if self.process.poll() is not None:
+            sys.exit(self.process.stderr.read().decode())
+
+    def __exit__(self, *args):
+        name = 'trytond-worker %s -n %s' % (
+            self.queue[len('crm_competitor_'):], self.processes)
+        self.rss[name] = max(
+            self.rss.get(name, 0), peak_rss(self.process.pid))
+        pool_processes = children(self.process.pid)
         for i, child in enumerate(pool_processes):
-            rss['worker process %d' % (i + 1)] = peak_rss(child)
-        rss['web server (bench)'] = peak_rss(server.pid)
-        rss['bench + cron'] = peak_rss(os.getpid())
-        worker.terminate()
-        worker.wait(10)
+            self.rss['%s process %d' % (name, i + 1)] = peak_rss(child)
+        self.process.terminate()
+        self.process.wait(10)
         for child in pool_processes:
             try:
                 os.kill(child, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        server.terminate()
-    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
-    report(results, rss, count, workers)
 
 
-def run_round(database, round_, count, page_index, worker):
-    import datetime
+def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
+    """Check every page once through the cron and the queue.
 
+    The round's time is the time until the last of the corpus pages is
+    checked; with wait_slow False the queue is left to the slow host."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
@@ -256,6 +406,8 @@ def run_round(database, round_, count, page_index, worker):
         last = Change.search([], order=[('id', 'DESC')], limit=1)
         last = last[0].id if last else 0
         transaction.commit()
+    ids = list(page_index)
+    cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster())
     start = time.perf_counter()
     with Transaction().start(database, 0) as transaction:
         Pool().get('crm.competitor.page').check_due()
@@ -263,33 +415,71 @@ def run_round(database, round_, count, page_index, worker):
     queued = time.perf_counter() - start
     while True:
         time.sleep(0.2)
-        if worker.poll() is not None:
-            sys.exit(worker.stderr.read().decode())
+        worker.poll()
         with Transaction().start(database, 0, readonly=True):
-            Queue = Pool().get('ir.queue')
-            if not Queue.search_count([('finished_at', '=', None)]):
-                break
+            pool = Pool()
+            if wait_slow:
+                Queue = pool.get('ir.queue')
+                if not Queue.search_count([('finished_at', '=', None)]):
+                    break
+            else:
+                Page = pool.get('crm.competitor.page')
+                if not Page.search_count([
+                            ('id', 'in', ids),
+                            ['OR', ('last_check', '=', None),
+                                ('last_check', '<', past)],
+                            ]):
+                    break
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster()) - cpu
     with Transaction().start(database, 0, readonly=True):
         pool = Pool()
         Change = pool.get('crm.competitor.change')
         Snapshot = pool.get('crm.competitor.snapshot')
-        changes = Change.search([('id', '>', last)])
+        changes = Change.search([
+                ('id', '>', last), ('page', 'in', ids)])
         found = {page_index[c.page.id] for c in changes}
         events = {(page_index[c.page.id], h.keyword.keyword, h.event)
             for c in changes for h in c.hits}
         errors = Snapshot.search_count([
-                ('outcome', '!=', 'ok'),
+                ('outcome', '!=', 'ok'), ('page', 'in', ids),
                 ('fetched_at', '>=', past)])
-    expected = {i for i in range(count) if changed(i, round_)}
-    expected_events = {
-        (i, KEYWORD, 'appeared' if version(i, round_) % 2 else 'disappeared')
-        for i in expected if i % 4 == 0}
+    count = len(page_index)
+    expected = {i for i in range(count) if corpus.changed(i, round_)}
+    expected_events = {(i,) + e for i in expected
+        for e in corpus.events(i, round_)}
     return {
-        'round': round_, 'elapsed': elapsed, 'queued': queued,
+        'round': round_, 'elapsed': elapsed, 'queued': queued, 'cpu': cpu,
         'found': found, 'expected': expected, 'events': events,
         'expected_events': expected_events, 'errors': errors,
+        'count': count,
         }
+
+
+def print_round(label, r):
+    line = ("round %2s %-28s %6.1f s %6.0f pages/min, %5.1f CPU ms a page, "
+        "errors %s, changes %s/%s" % (
+            r['round'], label, r['elapsed'], rate(r),
+            r['cpu'] / r['count'] * 1000, r['errors'],
+            len(r['found']), len(r['expected'])))
+    if 'events' in r:
+        line += ", keyword events %s/%s" % (
+            len(r['events']), len(r['expected_events']))
+    print(line, flush=True)
+
+
+def rate(r):
+    return r['count'] / r['elapsed'] * 60
+
+
+def mean_rate(results):
+    return sum(map(rate, results)) / len(results)
+
+
+def cpu_ms(results):
+    "CPU milliseconds a page"
+    return (sum(r['cpu'] for r in results)
+        / sum(r['count'] for r in results) * 1000)
 
 
 def ratio(found, expected):
@@ -300,37 +490,41 @@ def ratio(found, expected):
     return precision, recall
 
 
-def report(results, rss, count, workers):
-    print("%s pages of ~100 KB, %s worker processes, PostgreSQL" % (
-            count, workers))
-    rates = []
-    all_found, all_expected, all_events, all_expected_events = (
-        set(), set(), set(), set())
-    for r in results:
-        rate = count / r['elapsed'] * 60
-        label = 'baseline' if r['round'] == 0 else 'round %s' % r['round']
-        print("%-9s %6.1f s (cron %.1f s) %6.0f pages/min, errors %s, "
-            "changes %s/%s, keyword events %s/%s" % (
-                label, r['elapsed'], r['queued'], rate, r['errors'],
-                len(r['found']), len(r['expected']), len(r['events']),
-                len(r['expected_events'])))
-        if r['round']:
-            rates.append(rate)
-            all_found |= {(r['round'], p) for p in r['found']}
-            all_expected |= {(r['round'], p) for p in r['expected']}
-            all_events |= {(r['round'],) + e for e in r['events']}
-            all_expected_events |= {
-                (r['round'],) + e for e in r['expected_events']}
-    rate = sum(rates) / len(rates)
-    print("pages/min (rounds after the baseline): %.0f; ratio to target "
-        "%s: %.2f; to the peer's %s: %.2f" % (
-            rate, TARGET, rate / TARGET, PEER, rate / PEER))
-    print("changes: precision %.3f recall %.3f" % ratio(
-            all_found, all_expected))
-    print("keyword events: precision %.3f recall %.3f" % ratio(
-            all_events, all_expected_events))
+def union(results, key):
+    return {(r['round'],) + (e if isinstance(e, tuple) else (e,))
+        for r in results for e in r[key]}
+
+
+def report(results, rss, count):
+    product, peer = results['product'], results['urlwatch']
+    print()
+    print("%s pages of ~100 KB (80%% English, 10%% Chinese UTF-8, 10%% "
+        "GBK/GB18030), PostgreSQL, %s rounds" % (count, len(product)))
+    ours, theirs = mean_rate(product), mean_rate(peer)
+    print("| | pages/min | CPU ms a page | changes P/R | keyword events P/R |")
+    print("|---|---|---|---|---|")
+    print("| crm_knowledge, 2 workers | %.0f | %.1f | %.3f/%.3f | %.3f/%.3f |"
+        % ((ours, cpu_ms(product))
+            + ratio(union(product, 'found'), union(product, 'expected'))
+            + ratio(union(product, 'events'),
+                union(product, 'expected_events'))))
+    print("| urlwatch 2.29 | %.0f | %.1f | %.3f/%.3f | - |" % (
+            (theirs, cpu_ms(peer))
+            + ratio(union(peer, 'found'), union(peer, 'expected'))))
+    print("ratio crm_knowledge / urlwatch: %.2f in pages/min, %.2f in CPU "
+        "a page (target %s)" % (
+            ours / theirs, cpu_ms(peer) / cpu_ms(product), TARGET))
+    print("worker scaling: " + ', '.join(
+            "%s: %.0f pages/min (%.1f CPU ms a page)" % (
+                w, mean_rate(results['scaling'][w]),
+                cpu_ms(results['scaling'][w]))
+            for w in sorted(results['scaling'])))
+    hosts = mean_rate(results['hosts'])
+    print("with 1%% slow and 1%% dead hosts: %.0f pages/min for the others "
+        "(%.1f%% of %.0f without them; target >= 90%%)" % (
+            hosts, hosts / ours * 100, ours))
     for name, value in rss.items():
-        print("peak RSS %-20s %6.1f MiB" % (name, value))
+        print("peak RSS %-32s %6.1f MiB" % (name, value))
 
 
 if __name__ == '__main__':

@@ -188,8 +188,10 @@ class Change(ModelSQL, ModelView):
     def values(cls, page, previous, snapshot, old, new, keywords):
         "The values of a change of page from the old text to the new one"
         lines = diff.Diff(old, new)
-        removed, added = diff.changed_prices(*lines.changed_lines())
-        events = diff.keyword_events(old, new, [k.keyword for k in keywords])
+        changed = lines.changed_lines()
+        removed, added = diff.changed_prices(*changed)
+        events = diff.keyword_events(
+            old, new, [k.keyword for k in keywords], changed)
         watches = {extract.fold(k.keyword): k for k in keywords}
         prices = ['- %s' % p for p in removed] + ['+ %s' % p for p in added]
         detected = snapshot.fetched_at

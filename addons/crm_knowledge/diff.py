@@ -177,14 +177,23 @@ def changed_prices(old, new):
     return removed, added
 
 
-def keyword_events(old, new, keywords):
+def keyword_events(old, new, keywords, changed=None):
     """Return [(keyword, 'appeared'|'disappeared')] for the keywords whose
     presence differs; keywords are compared case- and width-insensitively
+
+    changed, the removed and added lines (Diff.changed_lines()), spares
+    folding two whole pages when no keyword is in them: a keyword within a
+    line can come or go only with a changed line.
     """
+    watches = [(k, fold(k)) for k in keywords]
+    if changed is not None:
+        lines = fold('\n'.join(changed))
+        watches = [(k, f) for k, f in watches if '\n' in f or f in lines]
+        if not watches:
+            return []
     old, new = fold(old or ''), fold(new or '')
     events = []
-    for keyword in keywords:
-        folded = fold(keyword)
+    for keyword, folded in watches:
         before, after = folded in old, folded in new
         if before != after:
             events.append((keyword, 'appeared' if after else 'disappeared'))

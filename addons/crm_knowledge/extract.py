@@ -103,9 +103,16 @@ class RegionMissing(Exception):
 
 def normalise(text):
     "NFKC, one line per non-empty line, spaces collapsed"
-    text = unicodedata.normalize('NFKC', text)
-    return '\n'.join(
-        filter(None, (' '.join(s.split()) for s in text.splitlines())))
+    # Checking is several times faster than normalising an English page
+    if not unicodedata.is_normalized('NFKC', text):
+        text = unicodedata.normalize('NFKC', text)
+    # A printable line has no space but ' ': it is left as it is when it
+    # has no double, leading or trailing one (most lines of prose)
+    return '\n'.join(filter(None, (
+                line if line.isprintable() and '  ' not in line
+                and line[:1] != ' ' and line[-1:] != ' '
+                else ' '.join(line.split())
+                for line in text.splitlines())))
 
 
 def _text(element):
@@ -124,11 +131,25 @@ def extract(text, rules=None, content_type='text/html'):
     else:
         content = _extract_html(text, rules)
     content = normalise(content)
-    if rules.regexes:
-        for regex in rules.regexes:
-            content = regex.sub('', content)
-        content = normalise(content)
+    removed = 0
+    for regex in rules.regexes:
+        content, count = regex.subn('', content)
+        removed += count
+    if removed:
+        content = _normalise_again(content)
     return content
+
+
+def _normalise_again(content):
+    """normalise() of a normalised text some parts were removed from: only
+    the lines left with extra spaces are collapsed again"""
+    if not unicodedata.is_normalized('NFKC', content):
+        return normalise(content)
+    return '\n'.join(filter(None, (
+                ' '.join(line.split())
+                if '  ' in line or line[:1] == ' ' or line[-1:] == ' '
+                else line
+                for line in content.split('\n'))))
 
 
 def _extract_html(text, rules):

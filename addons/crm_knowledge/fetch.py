@@ -8,6 +8,7 @@ refuses to talk to private addresses (SSRF) unless the host is allowed.
 Every outcome is a FetchResult: nothing raises out of fetch().
 """
 import codecs
+import concurrent.futures
 import http.client
 import ipaddress
 import re
@@ -23,11 +24,12 @@ from dataclasses import dataclass, field
 
 SUPPORTED_TYPES = {'text/html', 'application/xhtml+xml', 'text/plain'}
 REDIRECTS = {301, 302, 303, 307, 308}
-RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 # Outcomes of a fetch, stored on the snapshot
-OK, NOT_MODIFIED, ERROR, UNSUPPORTED, REFUSED, ROBOTS = (
-    'ok', 'not_modified', 'error', 'unsupported', 'refused', 'robots')
+OK, NOT_MODIFIED, ERROR, UNSUPPORTED, REFUSED, ROBOTS, TRUNCATED = (
+    'ok', 'not_modified', 'error', 'unsupported', 'refused', 'robots',
+    'truncated')
 
 _META_CHARSET = re.compile(
     rb'<meta[^>]+charset\s*=\s*["\']?\s*([a-zA-Z0-9_.:-]+)', re.I)
@@ -57,12 +59,19 @@ _FREQUENT_HANZI = frozenset(
 
 
 class FetchError(Exception):
-    "A fetch that cannot go on: the message is recorded on the snapshot"
+    """A fetch that cannot go on: the message is recorded on the snapshot.
 
-    def __init__(self, outcome, message, status=None):
+    A permanent error cannot heal by asking again (a redirect loop, a page
+    gone, an invalid URL, a certificate for another name): it is not
+    retried."""
+
+    def __init__(self, outcome, message, status=None, permanent=False):
         super().__init__(message)
         self.outcome = outcome
         self.status = status
+        self.permanent = permanent or (
+            status is not None and 400 <= status < 500
+            and status not in RETRY_STATUS)
 
 
 @dataclass
@@ -74,6 +83,9 @@ class Policy:
     max_redirects: int = 5
     retries: int = 2
     backoff: float = 0.5
+    # How long a batch waits for its slowest pages: the ones still
+    # running then are abandoned and checked again on their own
+    batch_wait: float = 5.0
     threads: int = 16
     per_host: int = 4
     user_agent: str = 'Tryton-CRM-Watch/1.0'
@@ -132,6 +144,8 @@ class Result:
     error: str = None
     duration: float = 0.0
     attempts: int = 0
+    permanent: bool = False
+    abandoned: bool = False
     size: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -152,14 +166,18 @@ def split_url(url):
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError as exception:
-        raise FetchError(ERROR, 'Invalid URL: %s' % exception)
+        raise FetchError(
+            ERROR, 'Invalid URL: %s' % exception, permanent=True)
     scheme = parts.scheme.lower()
     if scheme not in {'http', 'https'}:
-        raise FetchError(REFUSED, 'Unsupported scheme: %s' % (scheme or '-'))
+        raise FetchError(
+            REFUSED, 'Unsupported scheme: %s' % (scheme or '-'),
+            permanent=True)
     if not parts.hostname:
-        raise FetchError(ERROR, 'Invalid URL: no host')
+        raise FetchError(ERROR, 'Invalid URL: no host', permanent=True)
     if parts.username or parts.password:
-        raise FetchError(REFUSED, 'Credentials in URLs are not sent')
+        raise FetchError(
+            REFUSED, 'Credentials in URLs are not sent', permanent=True)
     port = port or (443 if scheme == 'https' else 80)
     path = parts.path or '/'
     if parts.query:
@@ -180,7 +198,7 @@ def resolve(host, port, policy):
                 host, address):
             raise FetchError(
                 REFUSED, 'Refused private address %s for %s'
-                % (address, host))
+                % (address, host), permanent=True)
     return infos[0][4][0]
 
 
@@ -297,6 +315,8 @@ class Fetcher:
             lambda: threading.BoundedSemaphore(self.policy.per_host))
         self._lock = threading.Lock()
         self._robots = {}
+        # The connection of each running fetch, to abandon it
+        self._connections = {}
 
     def close(self):
         self._pool.close()
@@ -311,25 +331,59 @@ class Fetcher:
         with self._lock:
             return self._host_locks[host]
 
-    def fetch_many(self, requests, process=None):
+    def fetch_many(self, requests, process=None, wait=None):
         """Fetch the requests in threads and return their results in order.
 
         process(request, result) is run in the fetching thread (to parse
         while the other threads wait on the network) and its value is
         returned.
-        """
-        def job(request):
-            result = self.fetch(request)
-            return process(request, result) if process else result
-        if len(requests) <= 1:
-            return [job(r) for r in requests]
-        return list(_executor(self.policy.threads).map(job, requests))
 
-    def fetch(self, request):
+        With wait, the fetches still running once none has finished for
+        wait seconds are abandoned (their connections closed) and their
+        place in the list is None: a slow host does not hold the others
+        until its time-out.
+        """
+        results = [Result(r.url) for r in requests]
+
+        def job(request, result):
+            self.fetch(request, result)
+            if result.abandoned:
+                return None
+            return process(request, result) if process else result
+        if len(requests) <= 1 and not wait:
+            return [job(*a) for a in zip(requests, results)]
+        executor = _executor(self.policy.threads)
+        futures = [executor.submit(job, *a) for a in zip(requests, results)]
+        pending = set(futures)
+        while pending:
+            done, pending = concurrent.futures.wait(
+                pending, timeout=wait,
+                return_when=concurrent.futures.FIRST_COMPLETED)
+            if not done:
+                break
+        for future, result in zip(futures, results):
+            if future in pending:
+                self._abandon(result)
+        return [None if f in pending else f.result() for f in futures]
+
+    def _abandon(self, result):
+        "Stop a fetch running in another thread"
+        with self._lock:
+            result.abandoned = True
+            connection = self._connections.pop(id(result), None)
+        sock = connection.sock if connection is not None else None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def fetch(self, request, result=None):
         "Fetch a Request with retries and backoff and return a Result"
         if isinstance(request, str):
             request = Request(request)
-        result = Result(request.url)
+        if result is None:
+            result = Result(request.url)
         start = time.monotonic()
         for attempt in range(self.policy.retries + 1):
             result.attempts = attempt + 1
@@ -342,12 +396,11 @@ class Fetcher:
                 result.outcome = exception.outcome
                 result.error = str(exception)
                 result.status = exception.status
-                retry = (exception.outcome == ERROR
-                    and (exception.status in RETRY_STATUS
-                        or exception.status is None))
+                result.permanent = exception.permanent
+                retry = exception.outcome == ERROR and not exception.permanent
             else:
                 break
-            if not retry or (time.monotonic() - start
+            if not retry or result.abandoned or (time.monotonic() - start
                     > self.policy.total_timeout):
                 break
         result.duration = time.monotonic() - start
@@ -371,13 +424,15 @@ class Fetcher:
                 return
             url = urllib.parse.urljoin(url, location)
             if url in visited:
-                raise FetchError(ERROR, 'Redirect loop at %s' % url)
+                raise FetchError(
+                    ERROR, 'Redirect loop at %s' % url, permanent=True)
             result.final_url = url
             if request.robots and not self._robots_allow(url, start):
                 raise FetchError(ROBOTS, 'Disallowed by robots.txt')
         else:
             raise FetchError(
-                ERROR, 'More than %s redirects' % self.policy.max_redirects)
+                ERROR, 'More than %s redirects' % self.policy.max_redirects,
+                permanent=True)
 
     def _get(self, url, headers, start, result):
         """GET url and fill result; return a redirect location or None
@@ -392,22 +447,32 @@ class Fetcher:
                 'Accept-Encoding': 'identity',
                 })
         with self._host_semaphore(host):
-            connection = self._pool.get(key, self.policy)
+            with self._lock:
+                if result.abandoned:
+                    raise FetchError(ERROR, 'Abandoned')
+                connection = self._pool.get(key, self.policy)
+                self._connections[id(result)] = connection
             keep = False
             try:
                 keep, location = self._exchange(
                     connection, path, headers, start, url, result)
             except (OSError, http.client.HTTPException) as exception:
+                permanent = False
                 if isinstance(exception, (TimeoutError, socket.timeout)):
                     message = 'Timed out'
                 elif isinstance(exception, ssl.SSLError):
                     message = 'TLS error: %s' % exception
+                    # A certificate for another name or an untrusted one
+                    permanent = isinstance(
+                        exception, ssl.SSLCertVerificationError)
                 else:
                     message = '%s: %s' % (
                         exception.__class__.__name__, exception)
-                raise FetchError(ERROR, message)
+                raise FetchError(ERROR, message, permanent=permanent)
             finally:
-                if keep:
+                with self._lock:
+                    self._connections.pop(id(result), None)
+                if keep and not result.abandoned:
                     self._pool.put(key, connection)
                 else:
                     connection.close()
@@ -437,7 +502,7 @@ class Fetcher:
                     BrokenPipeError):
                 # A pooled keep-alive connection closed by the server
                 connection.close()
-                if not retry_stale:
+                if not retry_stale or result.abandoned:
                     raise
         status = response.status
         result.status = status
@@ -486,7 +551,8 @@ class Fetcher:
             result.outcome = UNSUPPORTED
             result.error = 'Binary content'
             return keep, None
-        result.outcome = OK
+        # A cut body is a warning: its text is not compared
+        result.outcome = TRUNCATED if result.truncated else OK
         return keep, None
 
     def _robots_allow(self, url, start):

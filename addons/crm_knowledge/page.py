@@ -7,6 +7,7 @@ run Page.check on each batch: fetch in threads, extract, hash, and only
 when the hash changed diff, look for keywords and notify.
 """
 import datetime
+import hashlib
 from collections import defaultdict
 
 from trytond import config
@@ -31,6 +32,7 @@ OUTCOMES = [
     (fetch.UNSUPPORTED, "Unsupported Content"),
     (fetch.REFUSED, "Refused"),
     (fetch.ROBOTS, "Disallowed by robots.txt"),
+    (fetch.TRUNCATED, "Truncated: larger than the size limit"),
     ]
 
 
@@ -38,7 +40,7 @@ def fetch_policy():
     """The fetching policy from the [crm_knowledge] section of trytond.conf:
     allowed_hosts (names, addresses or networks that may be private),
     allow_private, connect_timeout, total_timeout, max_bytes, max_redirects,
-    retries, backoff, threads and per_host."""
+    retries, backoff, batch_wait, threads and per_host."""
     default = fetch.Policy()
     return fetch.Policy(
         connect_timeout=config.getfloat(
@@ -51,6 +53,8 @@ def fetch_policy():
             SECTION, 'max_redirects', default=default.max_redirects),
         retries=config.getint(SECTION, 'retries', default=default.retries),
         backoff=config.getfloat(SECTION, 'backoff', default=default.backoff),
+        batch_wait=config.getfloat(
+            SECTION, 'batch_wait', default=default.batch_wait),
         threads=config.getint(SECTION, 'threads', default=default.threads),
         per_host=config.getint(
             SECTION, 'per_host', default=default.per_host),
@@ -103,6 +107,10 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
     flagged = fields.Boolean(
         "Flagged", readonly=True,
         help="The last checks failed: the page needs attention.")
+    slow = fields.Boolean(
+        "Slow", readonly=True,
+        help="The host answered too slowly to be checked with other pages: "
+        "the page is checked on its own.")
     etag = fields.Char("ETag", readonly=True)
     last_modified = fields.Char("Last Modified", readonly=True)
     content_hash = fields.Char("Content Hash", readonly=True)
@@ -139,6 +147,14 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                 })
 
     @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('flagged', False), 'danger',
+                    If(Eval('last_outcome') == fetch.TRUNCATED,
+                        'warning', ''))),
+            ]
+
+    @classmethod
     def default_interval(cls):
         return datetime.timedelta(hours=1)
 
@@ -156,6 +172,10 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def default_flagged(cls):
+        return False
+
+    @classmethod
+    def default_slow(cls):
         return False
 
     @classmethod
@@ -229,26 +249,28 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        pages = super().create(vlist)
+        # The first check is set here, not written after the insert: one
+        # write a page made creating thousands of pages slow and big
         now = datetime.datetime.now()
-        to_write = []
-        for page in pages:
-            if not page.next_check:
-                to_write.extend(([page], {
-                            'next_check': now + page.offset()}))
-        if to_write:
-            cls.write(*to_write)
-        return pages
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if not values.get('next_check'):
+                interval = values.get('interval') or cls.default_interval()
+                values['next_check'] = now + cls.offset(
+                    values.get('url') or '', interval)
+        return super().create(vlist)
 
-    def offset(self):
+    @staticmethod
+    def offset(url, interval):
         "A stable offset in the interval so that checks are spread out"
-        fraction = (self.id * 2654435761 % 2 ** 32) / 2 ** 32
+        digest = hashlib.blake2b(url.encode('utf-8'), digest_size=4).digest()
+        fraction = int.from_bytes(digest, 'big') / 2 ** 32
         return datetime.timedelta(
-            seconds=int(self.interval.total_seconds() * fraction))
+            seconds=int(interval.total_seconds() * fraction))
 
     def following_check(self, now):
         "The next check after now, keeping the page's offset"
-        base = self.next_check or now + self.offset()
+        base = self.next_check or now + self.offset(self.url, self.interval)
         if base > now:
             return base
         steps = (now - base) // self.interval + 1
@@ -263,6 +285,7 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                 'text_snapshot', 'snapshots', 'changes']:
             default.setdefault(name, None)
         default.setdefault('failure_streak', 0)
+        default.setdefault('slow', False)
         default.setdefault('flagged', False)
         return super().copy(pages, default=default)
 
@@ -292,24 +315,60 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def check_due(cls):
-        "Enqueue the pages due, in batches shared by the queue workers"
+        """Enqueue the pages due, in batches shared by the queue workers.
+
+        The pages are taken a batch at a time so that memory stays flat
+        whatever their number.  The pages of slow hosts are enqueued last,
+        in tasks of their own host: they hold no other page.
+        """
         now = datetime.datetime.now()
-        pages = cls.search([
-                ('next_check', '<=', now),
-                ], order=[('next_check', 'ASC'), ('id', 'ASC')])
-        # Move the next check on now so a busy queue is not fed twice
-        cls._write_grouped(
-            (p, {'next_check': p.following_check(now)}) for p in pages)
         size = config.getint(SECTION, 'batch', default=50)
-        # A queue of its own: `trytond-worker --name crm_competitor_page`
-        # can dedicate workers to it
-        with Transaction().set_context(queue_name='crm_competitor_page'):
+        ids = [p.id for p in cls.search([
+                    ('next_check', '<=', now),
+                    ], order=[('next_check', 'ASC'), ('id', 'ASC')])]
+        slow = []
+        for index in range(0, len(ids), size):
+            pages = cls.browse(ids[index:index + size])
+            # Move the next check on now so a busy queue is not fed twice
+            cls._write_grouped(
+                (p, {'next_check': p.following_check(now)}) for p in pages)
+            fast = [p for p in pages if not p.slow]
+            slow.extend(p for p in pages if p.slow)
+            if fast:
+                cls._enqueue_check(fast)
+        for pages in _by_host(slow).values():
             for index in range(0, len(pages), size):
-                cls.__queue__.check(pages[index:index + size])
+                cls._enqueue_check(pages[index:index + size], True)
 
     @classmethod
-    def check(cls, pages):
-        "Fetch the pages and record their snapshots, changes and alerts"
+    def _enqueue_check(cls, pages, patient=False):
+        # A queue of its own: `trytond-worker --name crm_competitor_page`
+        # can dedicate workers to it
+        context = {'queue_name': 'crm_competitor_page'}
+        if patient:
+            # A slow host holds its worker until the time-out: a worker
+            # started with `--name crm_competitor_page_slow` keeps it from
+            # the others; a worker of every queue takes the tasks without
+            # an expected time first, so slow hosts come last
+            context['queue_name'] = 'crm_competitor_page_slow'
+            context['queue_expected_at'] = datetime.timedelta(0)
+        with Transaction().set_context(**context):
+            cls.__queue__.check(pages, patient)
+
+    @property
+    def host(self):
+        try:
+            return fetch.split_url(self.url)[1]
+        except fetch.FetchError:
+            return ''
+
+    @classmethod
+    def check(cls, pages, patient=False):
+        """Fetch the pages and record their snapshots, changes and alerts.
+
+        Unless patient, the pages whose host is still answering once the
+        others are done for `batch_wait` seconds are left to a task of
+        their own, checked patiently, instead of holding the batch."""
         pool = Pool()
         Snapshot = pool.get('crm.competitor.snapshot')
         Change = pool.get('crm.competitor.change')
@@ -328,8 +387,18 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                     last_modified=(
                         page.last_modified if page.content_hash else None),
                     robots=page.respect_robots, data=rules))
-        with fetch.Fetcher(fetch_policy()) as fetcher:
-            results = fetcher.fetch_many(requests, _extract)
+        policy = fetch_policy()
+        with fetch.Fetcher(policy) as fetcher:
+            results = fetcher.fetch_many(
+                requests, _extract,
+                wait=None if patient else policy.batch_wait)
+        late = [p for p, r in zip(pages, results) if r is None]
+        if late:
+            cls.write(late, {'slow': True})
+            for host_pages in _by_host(late).values():
+                cls._enqueue_check(host_pages, True)
+            pages = [p for p, r in zip(pages, results) if r is not None]
+            results = [r for r in results if r is not None]
         snapshots, changed = [], []
         for page, result in zip(pages, results):
             snapshots.append(page._snapshot(result, now))
@@ -348,7 +417,7 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                     result.extra['text'], keywords[page]))
         Change.record(values)
         cls._write_grouped(
-            (page, page._state(result, snapshot, now))
+            (page, page._state(result, snapshot, now, policy))
             for page, result, snapshot in zip(pages, results, snapshots))
 
     @classmethod
@@ -386,19 +455,26 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
             values['content_hash'] = self.content_hash
         return values
 
-    def _state(self, result, snapshot, now):
+    def _state(self, result, snapshot, now, policy):
         values = {
             'last_check': now,
             'last_outcome': result.outcome,
             'last_error': (result.error or '')[:500] or None,
             }
-        if result.outcome in {fetch.OK, fetch.NOT_MODIFIED}:
+        if self.slow and result.duration < policy.batch_wait:
+            values['slow'] = False
+        if result.outcome in {fetch.OK, fetch.NOT_MODIFIED, fetch.TRUNCATED}:
             values['failure_streak'] = 0
             values['flagged'] = False
         else:
             streak = (self.failure_streak or 0) + 1
             values['failure_streak'] = streak
-            values['flagged'] = streak >= self.max_failures
+            # An error that cannot heal needs attention at once
+            values['flagged'] = (
+                streak >= self.max_failures or result.permanent)
+        if result.outcome == fetch.TRUNCATED:
+            values['last_error'] = gettext(
+                'crm_knowledge.msg_page_truncated', size=result.size)
         if result.outcome == fetch.OK:
             values['etag'] = result.etag
             values['last_modified'] = result.last_modified
@@ -425,6 +501,13 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                     and w.competitor == page.competitor)
                 or (w.scope == 'page' and w.page == page)]
         return result
+
+
+def _by_host(pages):
+    hosts = defaultdict(list)
+    for page in pages:
+        hosts[page.host].append(page)
+    return hosts
 
 
 def _extract(request, result):

@@ -2,6 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 "Fetching against a real local web server (no database)"
 import itertools
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
 import unittest
 
 from trytond.modules.crm_knowledge import fetch
@@ -93,15 +100,78 @@ class FetchTestCase(unittest.TestCase):
         self.assertIn('redirects', result.error)
         self.server.set('/l1', status=302, headers={'Location': '/l2'})
         self.server.set('/l2', status=302, headers={'Location': '/l1'})
-        result = self.fetch('/l1')
+        result = self.fetch('/l1', retries=2)
         self.assertEqual(result.outcome, fetch.ERROR)
         self.assertIn('loop', result.error)
+
+    def test_permanent_errors_not_retried(self):
+        "A redirect loop, a page gone or an invalid URL is asked once"
+        self.server.set('/l1', status=302, headers={'Location': '/l2'})
+        self.server.set('/l2', status=302, headers={'Location': '/l1'})
+        self.server.set('/gone', 'gone', status=410)
+        result = self.fetch('/l1', retries=2)
+        self.assertTrue(result.permanent)
+        self.assertEqual(result.attempts, 1)
+        self.assertEqual(
+            (self.server.hits['/l1'], self.server.hits['/l2']), (1, 1))
+        for path in ['/gone', '/missing']:
+            result = self.fetch(path, retries=2)
+            self.assertEqual(result.outcome, fetch.ERROR)
+            self.assertTrue(result.permanent)
+            self.assertEqual(result.attempts, 1)
+            self.assertEqual(self.server.hits[path], 1)
+        with fetch.Fetcher(policy(retries=2)) as fetcher:
+            result = fetcher.fetch('http://[bad/')
+        self.assertTrue(result.permanent)
+        self.assertEqual(result.attempts, 1)
+
+    @unittest.skipUnless(shutil.which('openssl'), "openssl is needed")
+    def test_bad_certificate_not_retried(self):
+        "A certificate that does not verify is not asked again"
+        with tempfile.TemporaryDirectory() as directory:
+            cert = os.path.join(directory, 'cert.pem')
+            key = os.path.join(directory, 'key.pem')
+            subprocess.run([
+                    'openssl', 'req', '-x509', '-newkey', 'rsa:2048',
+                    '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+                    '-subj', '/CN=other.example.com'],
+                check=True, capture_output=True)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+        server = WebServer()
+        server._server.socket = context.wrap_socket(
+            server._server.socket, server_side=True)
+        server.set('/a', 'secret')
+        with server, fetch.Fetcher(policy(retries=2)) as fetcher:
+            result = fetcher.fetch('https://127.0.0.1:%s/a' % server.port)
+        self.assertEqual(result.outcome, fetch.ERROR)
+        self.assertIn('TLS error', result.error)
+        self.assertTrue(result.permanent)
+        self.assertEqual(result.attempts, 1)
+        self.assertEqual(server.hits['/a'], 0)
+
+    def test_transient_errors_retried(self):
+        "A refused connection and a 503 are asked again with backoff"
+        self.server.set('/busy', 'busy', status=503)
+        result = self.fetch('/busy', retries=2, backoff=0.1)
+        self.assertFalse(result.permanent)
+        self.assertEqual(self.server.hits['/busy'], 3)
+        self.assertGreaterEqual(result.duration, 0.3)
+        closed = socket.socket()
+        closed.bind(('127.0.0.1', 0))
+        port = closed.getsockname()[1]
+        closed.close()
+        with fetch.Fetcher(policy(retries=1)) as fetcher:
+            result = fetcher.fetch('http://127.0.0.1:%s/' % port)
+        self.assertEqual(result.outcome, fetch.ERROR)
+        self.assertIn('ConnectionRefused', result.error)
+        self.assertEqual(result.attempts, 2)
 
     def test_oversized_cut_off(self):
         "A body over the maximum is cut off and recorded"
         self.server.set('/big', '<p>%s</p>' % ('x' * 50000))
         result = self.fetch('/big', max_bytes=1000)
-        self.assertEqual(result.outcome, fetch.OK)
+        self.assertEqual(result.outcome, fetch.TRUNCATED)
         self.assertTrue(result.truncated)
         self.assertEqual(result.size, 1000)
 
@@ -109,6 +179,7 @@ class FetchTestCase(unittest.TestCase):
         "An endless body is cut off too"
         self.server.set('/endless', chunks=itertools.repeat(b'<p>x</p>' * 64))
         result = self.fetch('/endless', max_bytes=10000)
+        self.assertEqual(result.outcome, fetch.TRUNCATED)
         self.assertTrue(result.truncated)
         self.assertEqual(result.size, 10000)
 
@@ -211,3 +282,20 @@ class FetchTestCase(unittest.TestCase):
                     for i in range(20)],
                 lambda request, result: result.text)
         self.assertEqual(results, ['page %s' % i for i in range(20)])
+
+    def test_slow_host_abandoned(self):
+        "A slow page does not hold the others until its time-out"
+        for i in range(10):
+            self.server.set('/p%s' % i, 'page %s' % i)
+        self.server.set('/slow', 'late', delay=5)
+        urls = ['/p%s' % i for i in range(5)] + ['/slow'] + [
+            '/p%s' % i for i in range(5, 10)]
+        start = time.monotonic()
+        with fetch.Fetcher(policy(total_timeout=30)) as fetcher:
+            results = fetcher.fetch_many(
+                [fetch.Request(self.server.url(u)) for u in urls],
+                lambda request, result: result.text, wait=0.5)
+        self.assertLess(time.monotonic() - start, 3)
+        self.assertEqual(results[5], None)
+        self.assertEqual(
+            results[:5] + results[6:], ['page %s' % i for i in range(10)])

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from unittest.mock import patch
 
 from trytond import config
+from trytond.i18n import gettext
 from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
@@ -26,6 +27,7 @@ SETTINGS = {
     'connect_timeout': ('1', '5'),
     'max_bytes': (str(2 * 1024 * 1024),) * 2,
     'batch': ('50', '50'),
+    'batch_wait': ('5', '5'),
     }
 
 
@@ -294,9 +296,93 @@ class MonitorTestCase(unittest.TestCase):
         snapshot, = big.snapshots
         self.assertTrue(snapshot.truncated)
         self.assertEqual(snapshot.size, 5000)
-        self.assertEqual(big.last_outcome, 'ok')
+        self.assertEqual(big.last_outcome, 'truncated')
         self.assertEqual(pdf.last_outcome, 'unsupported')
         self.assertEqual(pdf.failure_streak, 1)
+
+    @with_transaction()
+    def test_truncated_is_a_warning(self):
+        "A page cut at the size limit is a warning, not a change"
+        Snapshot = Pool().get('crm.competitor.snapshot')
+        self.server.set('/product', product_page())
+        page = self.check(self.page())
+        content_hash = page.content_hash
+        self.server.set('/product', product_page(
+                extra='z' * 8000, price='¥299'))
+        with setting('max_bytes', '5000'):
+            page = self.check(page)
+        self.assertEqual(page.last_outcome, 'truncated')
+        self.assertEqual(page.last_error, gettext(
+                'crm_knowledge.msg_page_truncated', size=5000))
+        self.assertEqual(page.content_hash, content_hash)
+        self.assertEqual(page.failure_streak, 0)
+        self.assertEqual(self.changes(page), [])
+        snapshot = Snapshot.search(
+            [('page', '=', page.id)], order=[('id', 'DESC')], limit=1)[0]
+        self.assertEqual(snapshot.outcome, 'truncated')
+        self.assertTrue(snapshot.truncated)
+        self.assertFalse(snapshot.text)
+        # Whole again: the change is compared with the last whole text
+        self.server.set('/product', product_page(price='¥299'))
+        page = self.check(page)
+        change, = self.changes(page)
+        self.assertIn('¥299', change.price_changes)
+
+    @with_transaction()
+    def test_redirect_loop_flagged_not_retried(self):
+        "An error that cannot heal is asked once and flagged at once"
+        self.server.set('/l1', status=302, headers={'Location': '/l2'})
+        self.server.set('/l2', status=302, headers={'Location': '/l1'})
+        page = self.check(self.page('/l1'))
+        self.assertEqual(page.last_outcome, 'error')
+        self.assertIn('loop', page.last_error)
+        self.assertTrue(page.flagged)
+        self.assertEqual(self.server.hits['/l1'], 1)
+
+    @with_transaction()
+    def test_slow_page_does_not_hold_batch(self):
+        "A slow page is left to a task of its own, the others are done"
+        pool = Pool()
+        Page = pool.get('crm.competitor.page')
+        Queue = pool.get('ir.queue')
+        Snapshot = pool.get('crm.competitor.snapshot')
+        for i in range(4):
+            self.server.set('/p%s' % i, '<p>page %s</p>' % i)
+        self.server.set('/slow', '<p>late</p>', delay=2)
+        pages = [self.page('/p%s' % i, name='P%s' % i) for i in range(4)]
+        slow = self.page('/slow', name='Slow')
+        start = datetime.datetime.now()
+        with setting('total_timeout', '10'), setting('batch_wait', '0.3'):
+            Page.check(pages + [slow])
+            self.assertLess(
+                datetime.datetime.now() - start,
+                datetime.timedelta(seconds=1.5))
+            self.assertEqual(
+                Snapshot.search_count([('page', 'in', pages)]), 4)
+            self.assertEqual(Snapshot.search_count([('page', '=', slow)]), 0)
+            slow = Page(slow.id)
+            self.assertTrue(slow.slow)
+            self.assertEqual(
+                Queue.search([('name', '=', 'crm_competitor_page')]), [])
+            task, = Queue.search(
+                [('name', '=', 'crm_competitor_page_slow')])
+            self.assertTrue(task.expected_at)
+            task.run()
+            slow = Page(slow.id)
+            self.assertEqual(slow.last_outcome, 'ok')
+            # Next time its host is checked apart from the others, after
+            Queue.delete(Queue.search([]))
+            Page.write(pages + [slow], {
+                    'next_check': start - datetime.timedelta(minutes=5)})
+            Page.check_due()
+            fast, = Queue.search([('name', '=', 'crm_competitor_page')])
+            late, = Queue.search(
+                [('name', '=', 'crm_competitor_page_slow')])
+            self.assertFalse(fast.expected_at)
+            self.assertTrue(late.expected_at)
+            fast.run()
+        self.assertEqual(Snapshot.search_count([('page', 'in', pages)]), 8)
+        self.assertEqual(Snapshot.search_count([('page', '=', slow)]), 1)
 
     @with_transaction()
     def test_slow_server(self):
@@ -393,6 +479,40 @@ class MonitorTestCase(unittest.TestCase):
                 page.next_check,
                 (now - datetime.timedelta(minutes=5)).replace(microsecond=0)
                 + page.interval)
+
+    @with_transaction()
+    def test_many_pages_batched(self):
+        "Many pages are created and enqueued a batch at a time"
+        pool = Pool()
+        Page = pool.get('crm.competitor.page')
+        Queue = pool.get('ir.queue')
+        first = self.page('/p0', name='P0')
+        now = datetime.datetime.now()
+        with patch.object(Page, 'write', wraps=Page.write) as write:
+            pages = Page.create([{
+                        'name': 'P%s' % i, 'competitor': first.competitor.id,
+                        'url': self.server.url('/p%s' % i),
+                        'respect_robots': False,
+                        } for i in range(1, 120)])
+        write.assert_not_called()
+        pages = [first] + pages
+        self.assertGreater(len({p.next_check for p in pages}), 100)
+        for page in pages:
+            self.assertTrue(now - datetime.timedelta(minutes=1)
+                <= page.next_check <= now + page.interval)
+        Page.write(pages, {
+                'next_check': now - datetime.timedelta(minutes=5)})
+        with setting('batch', '50'):
+            Page.check_due()
+        tasks = Queue.search(
+            [('name', '=', 'crm_competitor_page')], order=[('id', 'ASC')])
+        self.assertEqual(
+            [len(t.data['instances']) for t in tasks], [50, 50, 20])
+        self.assertEqual(
+            sorted(i for t in tasks for i in t.data['instances']),
+            sorted(p.id for p in pages))
+        self.assertTrue(all(
+                p.next_check > now for p in Page.browse(pages)))
 
     @with_transaction()
     def test_seen_comment_activity(self):
