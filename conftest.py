@@ -110,10 +110,24 @@ def _database_name():
         os.environ['DB_NAME'] = f'test_{worker}_{os.getpid()}'
 
 
+def _report_failed_subtests_only():
+    """A passed subtest is not reported: its test function is. Tryton's
+    generic module checks make some 90,000 subtests a backend, and pytest
+    would build, send from the worker and print a report for each"""
+    from _pytest.unittest import TestCaseFunction
+    add_subtest = TestCaseFunction.addSubTest
+
+    def addSubTest(self, test_case, test, exc_info):
+        if exc_info is not None:
+            add_subtest(self, test_case, test, exc_info)
+    TestCaseFunction.addSubTest = addSubTest
+
+
 def _install():
     from tools import testcache, testpool
 
     _database_name()
+    _report_failed_subtests_only()
 
     testpool.install()
     if os.environ.get('DB_CACHE'):
