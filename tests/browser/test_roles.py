@@ -87,7 +87,8 @@ def rpc(server, method, params, session=None):
             session.encode()).decode()
     request = urllib.request.Request(
         f'{server.url}{DATABASE}/rpc/', method='POST', headers=headers,
-        data=json.dumps({'method': method, 'params': params}).encode())
+        data=json.dumps(
+            {'id': 0, 'method': method, 'params': params}).encode())
     with urllib.request.urlopen(request) as response:
         answer = json.load(response)
     assert 'error' not in answer or not answer['error'], answer
@@ -128,9 +129,11 @@ def test_role_home_and_menu(server, browser, login, width, language):
         # The home opens at login: the dashboard with the role's boxes
         headings = page.locator('.board-action .panel-heading')
         headings.first.wait_for(state='attached', timeout=30000)
+        # sao names a box once its action is loaded
         page.wait_for_function(
-            "(n) => document.querySelectorAll("
-            "'.board-action .panel-heading').length >= n", arg=len(boxes))
+            "(n) => [...document.querySelectorAll("
+            "'.board-action .panel-heading')]"
+            ".filter(h => h.textContent.trim()).length >= n", arg=len(boxes))
         titles = [t.strip() for t in headings.all_text_contents()]
         if language == 'zh_CN':
             boxes = [CHINESE[b] for b in boxes]
