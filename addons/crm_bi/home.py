@@ -9,8 +9,8 @@ class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
     @classmethod
-    def default_homes(cls):
-        homes = [(g, list(a)) for g, a in super().default_homes()]
+    def role_homes(cls):
+        homes = [(g, list(a)) for g, a in super().role_homes()]
         for group, actions in homes:
             if group == 'crm_sales.group_crm_sales_manager':
                 actions.insert(1, 'crm_bi.act_home_forecast')

@@ -36,7 +36,7 @@ class User(metaclass=PoolMeta):
             cls.set_default_home(users)
 
     @classmethod
-    def default_homes(cls):
+    def role_homes(cls):
         """The home of each role, the first role of a user's groups wins:
         [(group xml id, [box xml ids])], the boxes in their order"""
         return [
@@ -77,7 +77,7 @@ class User(metaclass=PoolMeta):
         homes = [
             (ModelData.get_id(group),
                 ActWindow.browse([ModelData.get_id(a) for a in actions]))
-            for group, actions in cls.default_homes()]
+            for group, actions in cls.role_homes()]
         dashboard = ActWindow(
             ModelData.get_id('dashboard', 'act_dashboard')).action.id
         groups = cls.all_groups(users)
