@@ -4,9 +4,13 @@
 
 The roles are the demo's (tools/demo.py, with the groups the later modules'
 demos add), on a database with every suite module. Measured on 2026-12-02
-before issue 17: the manager saw 137 entries (100 in the CRM tree, with
-"Article Categories", "Service", "Territories" and "Reports" twice), the
-agent 73 with the leads, targets, proposals and competitors.
+before issue 17 (entries in the CRM tree / in the whole menu): manager 91 /
+137 with "Article Categories", "Service", "Territories", "Competitors",
+"Partners", "Configuration" and "Reports" twice; sales1 36 / 61 with
+"Recompute Customer Value Segments"; agent 48 / 73 with the leads, targets,
+proposals and competitors; analyst 33 / 50 without the service reports.
+After: manager 89 / 135, sales1 34 / 59, agent 21 / 46, analyst 31 / 48,
+none with a repeated name.
 """
 import pathlib
 import unittest
