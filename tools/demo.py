@@ -32,8 +32,9 @@ USERS = {
             'sale.group_sale', 'sale_opportunity.group_opportunity']),
     'sales2': ("Salesperson Two", ['crm_sales.group_crm_salesperson'], [
             'sale.group_sale', 'sale_opportunity.group_opportunity']),
-    'agent': ("Service Agent", ['crm_sales.group_crm_salesperson'], [
-            'sale.group_sale']),
+    # A service agent is no salesperson: the service groups come with
+    # crm_service (EXTRA_GROUPS)
+    'agent': ("Service Agent", [], ['sale.group_sale']),
     'analyst': ("BI Analyst", ['crm_sales.group_crm_analyst'], []),
     }
 # Later modules' groups, given to the roles when the module is activated

@@ -12,7 +12,7 @@ from .sao import screenshot
 
 def test_every_knowledge_menu_opens(server, page, errors):
     menus = module_menus(server, 'crm_knowledge')
-    assert ('CRM', 'Competitors', 'Changes') in menus, menus
+    assert ('CRM', 'Competitive Intelligence', 'Changes') in menus, menus
     sao_login(page, server, 'manager')
     for path in menus:
         open_menu(page, *path)

@@ -19,6 +19,9 @@ from trytond.transaction import Transaction
 
 SALESPERSON = ['crm_sales.group_crm_salesperson']
 AGENT = ['crm_service.group_crm_service_agent']
+MANAGER = ['crm_sales.group_crm_sales_manager']
+# The leads and opportunities of sale_opportunity
+OPPORTUNITY = ['sale_opportunity.group_opportunity']
 
 
 def box(name):
@@ -56,7 +59,9 @@ class HomeTestCase(unittest.TestCase):
         self.employees = [
             create_employee(self.company, name) for name in ["Me", "Them"]]
         self.users = [
-            create_user(login, self.company, employee, SALESPERSON + AGENT)
+            create_user(
+                login, self.company, employee,
+                SALESPERSON + AGENT + OPPORTUNITY)
             for login, employee in zip(['me', 'them'], self.employees)]
 
     def search_box(self, name, user, access_check=True):
@@ -225,32 +230,97 @@ class HomeTestCase(unittest.TestCase):
         self.assertEqual(self.search_box('act_home_articles', me), [])
 
     @with_company
+    def test_pipeline(self):
+        "My open leads and opportunities, the largest first"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        party, = Party.create([{'name': "Customer"}])
+        me, them = self.employees
+
+        def opportunity(employee, amount, state='opportunity'):
+            opportunity, = Opportunity.create([{
+                        'company': self.company.id, 'party': party.id,
+                        'employee': employee.id, 'amount': amount,
+                        'description': "Printers"}])
+            Opportunity.write([opportunity], {'state': state})
+            return opportunity
+        small = opportunity(me, 100, 'lead')
+        large = opportunity(me, 5000)
+        opportunity(me, 9000, 'won')
+        opportunity(me, 7000, 'lost')
+        theirs = opportunity(them, 300)
+
+        self.assert_own('act_home_pipeline', [[large, small], [theirs]])
+
+    @with_company
+    def test_queue(self):
+        "My open cases, the first deadline first, whatever their SLA"
+        pool = Pool()
+        Case = pool.get('crm.service.case')
+        Party = pool.get('party.party')
+        party, = Party.create([{'name': "Customer"}])
+        me, them = self.employees
+
+        def case(agent, state='in_progress'):
+            case, = Case.create([{
+                        'subject': "Printer jams", 'party': party.id,
+                        'agent': agent.id}])
+            Case.write([case], {'state': state})
+            return case
+        open_ = [case(me), case(me, 'waiting')]
+        case(me, 'resolved')
+        theirs = case(them)
+
+        self.assert_own('act_home_queue', [
+                sorted(open_, key=lambda c: (
+                        c.resolution_deadline or datetime.datetime.max,
+                        c.id)),
+                [theirs]])
+
+    @with_company
     def test_default_home(self):
-        "A new user gets the boxes of their groups; arranged ones are kept"
+        "A new user gets the home of their role, opened at login"
         pool = Pool()
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
+        ActWindow = pool.get('ir.action.act_window')
         View = pool.get('ir.ui.view')
-        boxes = [ModelData.get_id('crm_knowledge', n) for n in HOME_ACTIONS]
+
+        def ids(*names):
+            return [ModelData.get_id('crm_knowledge', n) for n in names]
+
+        def home(user):
+            return [a.act_window.id for a in User(user.id).dashboard_actions]
+        sales_home = ids('act_home_pipeline', 'act_home_activities',
+            'act_home_targets', 'act_home_articles')
+        agent_home = ids('act_home_queue', 'act_home_cases',
+            'act_home_articles')
+        dashboard = ActWindow(
+            ModelData.get_id('dashboard', 'act_dashboard')).action
+        # A salesperson who is also an agent opens on the sales home
         me, _ = self.users
-        self.assertEqual(
-            [a.act_window.id for a in me.dashboard_actions], boxes)
+        self.assertEqual(home(me), sales_home)
+        self.assertEqual(list(me.actions), [dashboard])
 
         salesperson = create_user(
             'salesperson', self.company,
             create_employee(self.company, "Sales"), SALESPERSON)
+        manager = create_user(
+            'manager', self.company,
+            create_employee(self.company, "Boss"), MANAGER)
         editor = create_user(
             'editor', self.company, create_employee(self.company, "Ed"),
             EDITOR)
         nobody = create_user(
             'nobody', self.company, create_employee(self.company, "No"), [])
-        self.assertEqual(
-            [a.act_window.id for a in salesperson.dashboard_actions],
-            [boxes[0], boxes[2], boxes[3]])
-        self.assertEqual(
-            [a.act_window.id for a in editor.dashboard_actions],
-            [boxes[3]])
+        self.assertEqual(home(salesperson), sales_home)
+        self.assertEqual(home(manager), ids(
+                'act_home_team_pipeline', 'act_home_team_targets',
+                'act_home_activities'))
+        self.assertEqual(home(editor), ids('act_home_articles'))
         self.assertEqual(nobody.dashboard_actions, ())
+        self.assertEqual(nobody.actions, ())
 
         # Users created at once, as an import does
         for user in User.create([{
@@ -258,26 +328,22 @@ class HomeTestCase(unittest.TestCase):
                         'groups': [('add', [ModelData.get_id(g)
                                     for g in AGENT])],
                         } for i in range(3)]):
-            self.assertEqual(
-                [a.act_window.id for a in user.dashboard_actions],
-                [boxes[1], boxes[3]])
+            self.assertEqual(home(user), agent_home)
+            self.assertEqual(list(user.actions), [dashboard])
 
-        # A user given CRM groups later gets the boxes then
+        # A user given CRM groups later gets the home then
         User.write([nobody], {'groups': [('add', [
                             ModelData.get_id(g) for g in AGENT])]})
-        self.assertEqual(
-            [a.act_window.id for a in User(nobody.id).dashboard_actions],
-            [boxes[1], boxes[3]])
+        self.assertEqual(home(nobody), agent_home)
 
         # A user's own arrangement is never replaced
+        articles, = ids('act_home_articles')
         User.write([salesperson], {'dashboard_actions': [
                     ('delete', [a.id for a in salesperson.dashboard_actions
-                            if a.act_window.id != boxes[3]])]})
+                            if a.act_window.id != articles])]})
         User.write([salesperson], {'groups': [('add', [
                             ModelData.get_id(g) for g in AGENT])]})
-        self.assertEqual(
-            [a.act_window.id for a in User(
-                    salesperson.id).dashboard_actions], [boxes[3]])
+        self.assertEqual(home(salesperson), [articles])
 
         # The dashboard shows the user's boxes
         view_id = ModelData.get_id('dashboard', 'view_dashboard')
@@ -285,7 +351,7 @@ class HomeTestCase(unittest.TestCase):
             arch, = View.read([view_id], ['arch'])
         self.assertEqual(
             [int(a.get('name')) for a in etree.fromstring(
-                    arch['arch']).iter('action')], boxes)
+                    arch['arch']).iter('action')], sales_home)
 
     @with_company
     def test_boxes_are_dashboard_actions(self):
