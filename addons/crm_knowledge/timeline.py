@@ -20,13 +20,15 @@ class PartyTimeline(metaclass=PoolMeta):
             competitor = pool.get('crm.competitor').__table__()
             party = pool.get('party.party').__table__()
             return {
-                'party': opportunity.select(
-                    opportunity.party,
-                    where=opportunity.id == table.opportunity),
+                'from': table
+                .join(opportunity,
+                    condition=opportunity.id == table.opportunity)
+                .join(competitor,
+                    condition=competitor.id == table.competitor)
+                .join(party, condition=party.id == competitor.party),
+                'party': opportunity.party,
                 'date': table.detected_at,
-                'summary': competitor.join(
-                    party, condition=party.id == competitor.party).select(
-                    party.name, where=competitor.id == table.competitor),
+                'summary': party.name,
                 }
         return super()._sources() | {
             'competitor': (6, 'crm.competitor.change',

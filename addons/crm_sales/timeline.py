@@ -53,7 +53,8 @@ class PartyTimeline(ModelSQL, ModelView):
         """Return the sources as kind: (code, model, domain, columns) where
         columns(table) returns by name the columns of the model's table:
         date and summary, and if it has them party (the table's party by
-        default), state, employee, amount and currency"""
+        default), state, employee, amount and currency, and under 'from' the
+        table joined to others when a column comes from them"""
         def activity(table):
             return {
                 'date': table.planned_date,
@@ -97,9 +98,8 @@ class PartyTimeline(ModelSQL, ModelView):
     def get_documents(cls):
         pool = Pool()
         Model = pool.get('ir.model')
-        models = [m for _, m, _, _ in cls._sources().values()]
         return [(None, '')] + [
-            (m, n) for m, n in Model.get_names(models).items()]
+            (m, Model.get_name(m)) for _, m, _, _ in cls._sources().values()]
 
     @classmethod
     def get_state_string(cls, rows, name):
@@ -147,12 +147,13 @@ class PartyTimeline(ModelSQL, ModelView):
             values = dict.fromkeys(COLUMNS)
             values['party'] = getattr(table, 'party', None)
             values.update(columns(table))
+            from_item = values.pop('from', table)
             values.update(
                 kind=Literal(kind),
                 document=Concat(model + ',', table.id))
             # Each column cast to its field's type, so that the branches of
             # the union agree on PostgreSQL
-            queries.append(table.select(
+            queries.append(from_item.select(
                     (table.id * KIND_CODES + code).as_('id'),
                     values['party'].as_('party'),
                     *(getattr(cls, c).sql_cast(
