@@ -78,8 +78,10 @@ def test_value_segments_open_customer(server, page, errors):
     form.wait_for()
     page.wait_for_load_state('networkidle')
     assert page.locator('#tablist li').count() == 2
+    # The name field shows the customer's name, the list its full name
     assert form.locator('input').evaluate_all(
-        '(inputs, name) => inputs.some(i => i.value === name)', name)
+        '(inputs, name) => inputs.some('
+        'i => i.value.length > 3 && name.includes(i.value))', name)
     check_customer_page(form)
     screenshot(page, 'customer-from-value-segments-1366')
     assert errors == []
