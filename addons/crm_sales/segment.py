@@ -253,8 +253,6 @@ class PartyValueRecompute(Wizard):
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
-    crm_values = fields.One2Many(
-        'crm.party.value', 'party', "Customer Values", readonly=True)
     crm_value_segment = fields.Function(fields.Selection(
             [('', "")] + SEGMENTS, "Value Segment",
             help="ABC class of the customer's invoiced revenue "
