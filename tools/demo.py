@@ -343,41 +343,59 @@ class Generator:
         products = rng.sample(self.products, count)
         return [(p, rng.choice([1, 2, 3, 5, 10, 20])) for p in products]
 
-    def _sale(self, party, employee, date, lines, origin=None):
+    def _opportunity(self, party, employee, start, lines):
         return {
             'party': party.id, 'company': self.company.id,
             'currency': self.company.currency.id,
-            'invoice_address': party.addresses[0].id,
-            'shipment_address': party.addresses[0].id,
-            'sale_date': date, 'payment_term': self.payment_term.id,
-            'invoice_method': 'order', 'shipment_method': 'manual',
-            'origin': str(origin) if origin else None,
-            'description': (origin.description if origin else None),
+            'address': party.addresses[0].id,
+            'description': f"{lines[0][0].name} for {party.name}",
+            'employee': employee.id,
+            'start_date': start,
+            'amount': sum(self.prices[p] * q for p, q in lines),
+            'payment_term': self.payment_term.id,
             'lines': [('create', [{
-                            'type': 'line', 'product': p.id,
-                            'quantity': q, 'unit': p.default_uom.id,
-                            'unit_price': self.prices[p],
-                            'description': p.name,
+                            'product': p.id, 'quantity': q,
+                            'unit': p.default_uom.id,
                             } for p, q in lines])],
             }
 
     def history(self):
-        "Confirmed sales and posted invoices over the last 24 months"
+        """Opportunities won over the last 24 months, their sales confirmed
+        and invoiced: a salesperson is credited with a sale through the
+        opportunity it comes from, so the targets of every month have
+        something achieved"""
         pool = self.pool
+        Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
         rng = self.rng
         start = self.today - relativedelta(months=24)
         count = max(24, int(360 * self.scale))
-        values = []
+        values, dates = [], []
         for i in range(count):
             party = rng.choices(self.customers, weights=self.weights)[0]
             date = start + dt.timedelta(
                 days=rng.randint(0, (self.today - start).days - 1))
-            values.append(self._sale(
-                    party, rng.choice(self.salespeople), date,
+            dates.append(date)
+            values.append(self._opportunity(
+                    party, rng.choice(self.salespeople),
+                    date - dt.timedelta(days=rng.randint(7, 60)),
                     self._lines(rng.randint(1, 3))))
-        sales = Sale.create(values)
+        opportunities = Opportunity.create(values)
+        Opportunity.opportunity(opportunities)
+        Opportunity.convert(opportunities)
+        sales = []
+        for opportunity, date in zip(
+                Opportunity.browse(opportunities), dates):
+            for sale in opportunity.sales:
+                sale.sale_date = date
+                sales.append(sale)
+        Sale.save(sales)
         self._confirm_and_invoice(sales)
+        Opportunity.process(Opportunity.browse(opportunities))
+        # Won on the day of their sale, not on the day of the demo
+        for opportunity, date in zip(opportunities, dates):
+            opportunity.end_date = date
+        Opportunity.save(opportunities)
 
     def _confirm_and_invoice(self, sales):
         pool = self.pool
@@ -445,27 +463,15 @@ class Generator:
         for i in range(count):
             party = rng.choice(self.customers)
             lines = self._lines(rng.randint(1, 2))
-            amount = sum(self.prices[p] * q for p, q in lines)
             start = self.today - dt.timedelta(days=rng.randint(0, 300))
-            values.append({
-                    'party': party.id, 'company': self.company.id,
-                    'currency': self.company.currency.id,
-                    'address': party.addresses[0].id,
-                    'description': (f"{lines[0][0].name} for "
-                        f"{party.name}"),
-                    'employee': rng.choice(self.salespeople).id,
-                    'start_date': start,
-                    'amount': amount,
-                    'payment_term': self.payment_term.id,
+            employee = rng.choice(self.salespeople)
+            values.append(self._opportunity(party, employee, start, lines))
+            values[-1].update({
                     'conversion_probability': rng.choice(
                         [0.1, 0.25, 0.5, 0.75]),
                     'marketing_campaign': rng.choice(self.campaigns).id,
                     'marketing_medium': rng.choice(self.media).id,
                     'marketing_source': rng.choice(self.sources).id,
-                    'lines': [('create', [{
-                                    'product': p.id, 'quantity': q,
-                                    'unit': p.default_uom.id,
-                                    } for p, q in lines])],
                     })
         opportunities = Opportunity.create(values)
         # lead, opportunity, converted, won, lost, cancelled

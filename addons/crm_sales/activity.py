@@ -17,11 +17,17 @@ TYPES = [
     ('task', "Task"),
     ('note', "Note"),
     ]
-# One colour per employee in the calendar
-CALENDAR_COLORS = [
-    '#cfe2ff', '#d1e7dd', '#fff3cd', '#f8d7da', '#e2d9f3', '#d2f4ea',
-    '#ffe5d0', '#e9ecef',
-    ]
+# One light colour per type in the calendar, under dark text: the week of a
+# salesperson reads by type, whoever's calendar it is
+CALENDAR_COLORS = {
+    'call': '#cfe2ff',
+    'meeting': '#d1e7dd',
+    'email': '#e2d9f3',
+    'visit': '#fff3cd',
+    'task': '#ffe5d0',
+    'note': '#e9ecef',
+    }
+CALENDAR_TEXT_COLOR = '#212529'
 
 
 class Activity(Workflow, ModelSQL, ModelView):
@@ -82,6 +88,8 @@ class Activity(Workflow, ModelSQL, ModelView):
         setter='set_planned_end')
     calendar_color = fields.Function(
         fields.Char("Calendar Color"), 'get_calendar_color')
+    calendar_text_color = fields.Function(
+        fields.Char("Calendar Text Color"), 'get_calendar_color')
 
     del _states
 
@@ -200,8 +208,9 @@ class Activity(Workflow, ModelSQL, ModelView):
             cls.write(*to_write)
 
     def get_calendar_color(self, name):
-        if self.employee:
-            return CALENDAR_COLORS[self.employee.id % len(CALENDAR_COLORS)]
+        if name == 'calendar_text_color':
+            return CALENDAR_TEXT_COLOR
+        return CALENDAR_COLORS.get(self.type)
 
     @classmethod
     def view_attributes(cls):

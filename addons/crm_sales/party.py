@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 
-from sql import Window
+from sql import Null, Window
 from sql.aggregate import Count
 from sql.functions import RowNumber
 
@@ -16,6 +16,7 @@ from trytond.transaction import Transaction, check_access
 
 # The 360° lists stay short so the form loads fast whatever the history
 LIST_LIMIT = 20
+TIMELINE_LIMIT = 50
 RECENT_DAYS = 90
 OPEN_OPPORTUNITY_STATES = ['lead', 'opportunity', 'converted']
 
@@ -37,6 +38,20 @@ class Party(metaclass=PoolMeta):
     crm_recent_invoices = fields.Function(fields.One2Many(
             'account.invoice', None, "Recent Invoices", readonly=True),
         'get_crm_360_list', setter='set_crm_360_list')
+
+    crm_timeline = fields.Function(fields.One2Many(
+            'crm.party.timeline', None, "Timeline", readonly=True,
+            help="The last activities, opportunities, sales and invoices, "
+            "newest first."),
+        'get_crm_360_list', setter='set_crm_360_list')
+    crm_customer = fields.Function(fields.Boolean(
+            "Customer",
+            help="Has a sale, an opportunity or a customer invoice."),
+        'get_crm_customer', searcher='search_crm_customer')
+    crm_owner = fields.Function(fields.Many2One(
+            'company.employee', "Owner",
+            help="The salesperson of the customer's last opportunity."),
+        'get_crm_owner')
 
     crm_open_opportunity_count = fields.Function(
         fields.Integer("Open Opportunities"), 'get_crm_360_count')
@@ -83,6 +98,7 @@ class Party(metaclass=PoolMeta):
                             today - datetime.timedelta(days=365 * 2)),
                         ]],
                 'invoice_date'),
+            'crm_timeline': ('crm.party.timeline', [], 'date'),
             }
 
     @classmethod
@@ -150,6 +166,7 @@ class Party(metaclass=PoolMeta):
             Model = pool.get(model)
             table = Model.__table__()
             values = result[name] = {p.id: [] for p in parties}
+            limit = TIMELINE_LIMIT if name == 'crm_timeline' else LIST_LIMIT
             for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
                 readable = cls._crm_360_readable(Model, domain, sub)
                 if readable is None:
@@ -164,7 +181,7 @@ class Party(metaclass=PoolMeta):
                     where=table.id.in_(readable))
                 cursor.execute(*ranked.select(
                         ranked.party, ranked.id,
-                        where=ranked.rank <= LIST_LIMIT,
+                        where=ranked.rank <= limit,
                         order_by=[ranked.party, ranked.rank]))
                 for party, id_ in cursor:
                     values[party].append(id_)
@@ -201,3 +218,63 @@ class Party(metaclass=PoolMeta):
                 for party, count in cursor:
                     values[party] = count
         return result
+
+    @classmethod
+    def _crm_customer_query(cls):
+        """Return the query of the customers: the parties with a sale, an
+        opportunity or a customer invoice (staff and suppliers have none)"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Opportunity = pool.get('sale.opportunity')
+        Invoice = pool.get('account.invoice')
+        sale = Sale.__table__()
+        opportunity = Opportunity.__table__()
+        invoice = Invoice.__table__()
+        return (
+            sale.select(sale.party, where=sale.state != 'cancelled')
+            | opportunity.select(
+                opportunity.party, where=opportunity.party != Null)
+            | invoice.select(invoice.party,
+                where=(invoice.type == 'out')
+                & (invoice.state != 'cancelled')))
+
+    @classmethod
+    def get_crm_customer(cls, parties, name):
+        customers = set()
+        for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
+            customers.update(cls.search([
+                        ('id', 'in', [p.id for p in sub]),
+                        ('crm_customer', '=', True),
+                        ]))
+        return {p.id: p in customers for p in parties}
+
+    @classmethod
+    def search_crm_customer(cls, name, clause):
+        _, operator, value = clause
+        positive = (operator == '=') == bool(value)
+        return [('id', 'in' if positive else 'not in',
+                cls._crm_customer_query())]
+
+    @classmethod
+    def get_crm_owner(cls, parties, name):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        cursor = Transaction().connection.cursor()
+        table = Opportunity.__table__()
+        owners = {p.id: None for p in parties}
+        for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
+            readable = cls._crm_360_readable(
+                Opportunity, [('employee', '!=', None)], sub)
+            if readable is None:
+                break
+            ranked = table.select(
+                table.party, table.employee,
+                RowNumber(window=Window([table.party],
+                        order_by=[table.start_date.desc, table.id.desc])
+                    ).as_('rank'),
+                where=table.id.in_(readable))
+            cursor.execute(*ranked.select(
+                    ranked.party, ranked.employee,
+                    where=ranked.rank == 1))
+            owners.update(cursor)
+        return owners

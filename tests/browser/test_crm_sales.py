@@ -8,7 +8,7 @@ import pytest
 from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
 
 MENUS = [
-    ('CRM', 'Customer 360°'),
+    ('CRM', 'Customers'),
     ('CRM', 'Leads and Opportunities'),
     ('CRM', 'Activities'),
     ('CRM', 'Reports', 'Activity Analysis'),

@@ -556,6 +556,11 @@ class MonitorTestCase(unittest.TestCase):
             self.assertEqual(change.activity.type, 'note')
             self.assertEqual(change.activity.resource, opportunity)
             self.assertIn('+ ¥149', change.activity.description)
+            # The change is on the timeline of the opportunity's party
+            party = pool.get('party.party')(opportunity.party.id)
+            self.assertIn(
+                ('competitor', page.competitor.party.name, change),
+                [(r.kind, r.summary, r.document) for r in party.crm_timeline])
 
     @with_transaction()
     def test_digest(self):

@@ -2,16 +2,19 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 import unittest
+from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_sales.party import LIST_LIMIT
+from trytond.modules.crm_sales.timeline import KIND_CODES
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
 from .tools import (
-    SALESPERSON, as_user, create_customer, create_user, with_company)
+    SALESPERSON, as_user, create_customer, create_opportunity, create_sale,
+    create_teams, create_user, post_invoice, setup_accounting, with_company)
 
 
 class Party360TestCase(unittest.TestCase):
@@ -132,3 +135,125 @@ class Party360TestCase(unittest.TestCase):
                 customer = Party(customer.id)
                 self.assertEqual(customer.crm_recent_activities, ())
                 self.assertEqual(customer.crm_planned_activity_count, 0)
+
+
+class CustomerTimelineTestCase(unittest.TestCase):
+    "Test the customer's timeline and the list of customers"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module(['crm_sales'])
+
+    def setup_company(self):
+        setup_accounting(self.company, datetime.date.today())
+
+    @with_company
+    def test_timeline_in_date_order(self):
+        "Activities, opportunities, sales and invoices, newest first"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        today = datetime.date.today()
+        employee = create_employee(self.company, "Salesperson")
+        customer = create_customer()
+        other = create_customer("Other")
+        call, = Activity.create([{
+                    'subject': "First call", 'party': customer.id,
+                    'employee': employee.id,
+                    'planned_date': datetime.datetime.combine(
+                        today - datetime.timedelta(days=30),
+                        datetime.time(10)),
+                    }])
+        deal = create_opportunity(
+            self.company, employee, customer, "Big deal",
+            start_date=today - datetime.timedelta(days=20),
+            amount=Decimal('5000'))
+        sale = create_sale(deal, [1200], state='confirmed')
+        sale.sale_date = today - datetime.timedelta(days=10)
+        sale.save()
+        invoice = post_invoice(
+            self.company, customer, today - datetime.timedelta(days=5), 300)
+        create_opportunity(self.company, employee, other, "Not theirs")
+
+        customer = pool.get('party.party')(customer.id)
+        rows = customer.crm_timeline
+        self.assertEqual(
+            [(r.kind, r.summary, r.document) for r in rows], [
+                ('invoice', invoice.number, invoice),
+                ('sale', sale.number, sale),
+                ('opportunity', "Big deal", deal),
+                ('activity', "First call", call),
+                ])
+        invoice_row, sale_row, deal_row, call_row = rows
+        # The deal is worth its confirmed sale
+        self.assertEqual(
+            [r.amount for r in rows],
+            [Decimal('300'), Decimal('1200'), Decimal('1200'), None])
+        self.assertEqual(deal_row.employee, employee)
+        self.assertEqual(call_row.state_string, "Planned")
+        self.assertEqual(invoice_row.state_string, "Posted")
+        self.assertEqual(invoice_row.currency, self.company.currency)
+
+    @with_company
+    def test_timeline_obeys_record_rules(self):
+        "Another team's salesperson sees none of a team's deals on the page"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Timeline = pool.get('crm.party.timeline')
+        one = create_employee(self.company, "Salesperson One")
+        two = create_employee(self.company, "Salesperson Two")
+        sales1 = create_user('sales1', self.company, one, SALESPERSON)
+        sales2 = create_user('sales2', self.company, two, SALESPERSON)
+        create_teams({"North": [sales1], "South": [sales2]})
+        customer = create_customer()
+        deal = create_opportunity(self.company, one, customer, "North deal")
+        post_invoice(self.company, customer, datetime.date.today(), 100)
+
+        with as_user(sales1):
+            self.assertEqual(
+                [r.document for r in Party(customer.id).crm_timeline],
+                [deal])
+        with as_user(sales2):
+            # Through the party, through the model, and by the row's id
+            self.assertEqual(Party(customer.id).crm_timeline, ())
+            self.assertEqual(
+                Timeline.search([('party', '=', customer.id)]), [])
+            self.assertEqual(Timeline.search([
+                        ('summary', '=', "North deal")]), [])
+            row_id = deal.id * KIND_CODES + 2
+            self.assertEqual(
+                Timeline.search([('id', '=', row_id)]), [])
+
+    @with_company
+    def test_customer_list(self):
+        "The customers have a sale, an opportunity or an invoice, not staff"
+        pool = Pool()
+        Party = pool.get('party.party')
+        employee = create_employee(self.company, "BI Analyst")
+        prospect = create_customer("Prospect")
+        create_opportunity(self.company, employee, prospect)
+        billed = create_customer("Billed")
+        post_invoice(self.company, billed, datetime.date.today(), 50)
+        Party.create([{'name': "Supplier"}])
+
+        customers = Party.search([('crm_customer', '=', True)])
+        self.assertEqual(set(customers), {prospect, billed})
+        others = Party.search([('crm_customer', '=', False)])
+        self.assertIn(employee.party, others)
+        self.assertNotIn(prospect, others)
+        self.assertEqual(
+            [p.crm_customer for p in Party.browse(
+                    [prospect, billed, employee.party])],
+            [True, True, False])
+        self.assertEqual(Party(prospect.id).crm_owner, employee)
+
+    @with_transaction()
+    def test_customer_action_lists_customers(self):
+        "The Customers menu opens the customers only"
+        pool = Pool()
+        Action = pool.get('ir.action.act_window')
+        ModelData = pool.get('ir.model.data')
+        action = Action(ModelData.get_id('crm_sales', 'act_party_360'))
+        self.assertEqual(action.name, "Customers")
+        self.assertEqual(
+            action.pyson_domain, '[["crm_customer", "=", true]]')

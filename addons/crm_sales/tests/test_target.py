@@ -3,6 +3,8 @@
 import unittest
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_employee
 from trytond.pool import Pool
@@ -207,6 +209,30 @@ class TargetTestCase(unittest.TestCase):
             self.assertEqual(
                 sum(r.achieved_amount for r in rows), Decimal(600))
             self.assertEqual(sum(r.target_count for r in rows), 3)
+
+    @with_company
+    def test_achievement_month_by_month(self):
+        "Each month's won deals count in that month, not in the current one"
+        pool = Pool()
+        Achievement = pool.get('crm.target.achievement')
+        today = pool.get('ir.date').today()
+        last_month = today.replace(day=1) - relativedelta(months=1)
+        customer = create_customer()
+        for date, amount in [(last_month, 300), (today, 500)]:
+            deal = create_opportunity(self.company, self.alice, customer)
+            create_confirmed_sale(deal, date, amount)
+            self._target(
+                employee=self.alice, period_type='month', start_date=date,
+                basis='confirmed', target_amount=Decimal(1000),
+                target_count=2)
+        with Transaction().set_context(
+                from_date=last_month, to_date=today):
+            rows = Achievement.search([('employee', '=', self.alice.id)])
+            self.assertEqual(
+                [(r.month, r.achieved_amount, r.achieved_count)
+                    for r in rows],
+                [(last_month, Decimal(300), 1),
+                    (today.replace(day=1), Decimal(500), 1)])
 
     @with_company
     def test_salesperson_cannot_write(self):

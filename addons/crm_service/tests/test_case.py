@@ -215,6 +215,10 @@ class CaseTestCase(unittest.TestCase):
             self.assertEqual(Case(case.id).subject, "Printer jams")
             self.assertEqual(
                 Party(customer.id).crm_open_case_count, 1)
+            self.assertEqual(
+                [(r.kind, r.summary, r.document, r.employee)
+                    for r in Party(customer.id).crm_timeline],
+                [('case', "Printer jams", case, colleague)])
         with as_user(other_user):
             self.assertEqual(Case.search([]), [])
             self.assertEqual(Case.search_count([]), 0)
@@ -223,6 +227,9 @@ class CaseTestCase(unittest.TestCase):
             party = Party(customer.id)
             self.assertEqual(party.crm_open_case_count, 0)
             self.assertEqual(party.crm_recent_cases, ())
+            self.assertEqual(party.crm_timeline, ())
+            self.assertEqual(Pool().get('crm.party.timeline').search(
+                    [('kind', '=', 'case')]), [])
 
         # Without access to the cases, the 360° view shows none
         salesperson = create_user('sales', self.company, other, [
