@@ -58,9 +58,10 @@ MENUS = {
             'CRM / Service / Cases',
             'CRM / Knowledge / Articles',
             'CRM / Activities',
-            'CRM / Customer 360°',
+            'CRM / Customers',
             ], [
             'CRM / Leads and Opportunities',
+            'Sales / Leads and Opportunities',
             'CRM / Targets',
             'CRM / Proposals',
             'CRM / Competitive Intelligence',
