@@ -11,9 +11,6 @@ and serialise (resources.py); openapi.json documents them.
 """
 import json
 import logging
-import threading
-import time
-from collections import defaultdict, deque
 from functools import wraps
 
 from trytond.config import config
@@ -31,7 +28,7 @@ from .device import APPLICATION
 
 logger = logging.getLogger(__name__)
 PREFIX = '/<database_name>/crm_mobile/api/v1'
-# Requests a device key may send in a minute (per server process)
+# Requests a device key may send in a minute (all server processes)
 RATE_LIMIT = config.getint('crm_mobile', 'rate_limit', default=600)
 UPLOAD_LIMIT = config.getint(
     'crm_mobile', 'upload_limit', default=2 * 1024 * 1024)
@@ -79,38 +76,15 @@ def json_errors(func):
     return wrapper
 
 
-class RateLimiter:
-    """The requests of each key in the last minute, in this process
-
-    A server with N processes lets a key send up to N times the limit."""
-
-    def __init__(self, limit, period=60):
-        self.limit, self.period = limit, period
-        self.hits = defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def allow(self, key):
-        now = time.monotonic()
-        with self.lock:
-            hits = self.hits[key]
-            while hits and hits[0] <= now - self.period:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            return True
-
-
-limiter = RateLimiter(RATE_LIMIT)
-
-
 def as_user(func):
     """Run with the preferences of the key's user (company, employee,
     language) and within the key's rate limit"""
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
         User = pool.get('res.user')
-        if not limiter.allow(request.headers.get('Authorization')):
+        RateLimit = pool.get('crm.mobile.rate_limit')
+        if not RateLimit.allow(
+                request.headers.get('Authorization'), RATE_LIMIT):
             raise ApiError(
                 HTTPStatus.TOO_MANY_REQUESTS,
                 gettext('crm_mobile.msg_api_rate_limit'))

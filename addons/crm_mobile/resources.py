@@ -14,6 +14,7 @@ from trytond.protocols.wrappers import HTTPStatus
 from trytond.transaction import Transaction
 
 from . import geo
+from .sync import PHONE_STATES
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -657,7 +658,8 @@ def upload(args, content_type, data):
 
 def sync(since, names):
     """The records of each resource changed since the cursor (all of them
-    without a cursor) and the ids deleted since, with the next cursor"""
+    without a cursor) and the ids deleted or gone out of the phone's scope
+    since, with the next cursor"""
     pool = Pool()
     Deletion = pool.get('crm.mobile.deletion')
     now = datetime.datetime.now()
@@ -688,7 +690,10 @@ def sync(since, names):
         db_cursor.execute(*Model.search(
                 domain, order=[('id', 'ASC')], query=True))
         changes[name] = SERIALIZERS[model]([i for i, in db_cursor])
-        deletions[name] = Deletion.since(model, cursor) if cursor else []
+        # A record that left the scope and came back since is a change
+        changed = {c['id'] for c in changes[name]}
+        deletions[name] = [i for i in Deletion.since(model, cursor)
+            if i not in changed] if cursor else []
     return {
         'cursor': (now - SYNC_OVERLAP).isoformat(),
         'changes': changes,
@@ -701,7 +706,7 @@ def sync_domain(model):
     context = Transaction().context
     user = Transaction().user
     if model == 'sale.opportunity':
-        return [('state', 'in', ['lead', 'opportunity'])]
+        return [('state', 'in', sorted(PHONE_STATES))]
     if model == 'crm.activity':
         return [('employee', '=', context.get('employee'))]
     if model == 'crm.mobile.visit':
