@@ -32,6 +32,8 @@ PREFIX = '/<database_name>/crm_mobile/api/v1'
 RATE_LIMIT = config.getint('crm_mobile', 'rate_limit', default=600)
 UPLOAD_LIMIT = config.getint(
     'crm_mobile', 'upload_limit', default=2 * 1024 * 1024)
+# Negative ids are routed too, to answer 404 in JSON rather than 405
+RECORD = '<int(signed=True):record_id>'
 UPLOAD_TYPES = {'image/jpeg', 'image/png', 'image/webp', 'application/pdf'}
 
 
@@ -228,7 +230,7 @@ def nearby(request, pool):
         latitude, longitude, radius, *resources.page(request.args))
 
 
-@route('/customers/<int:party_id>')
+@route('/customers/<int(signed=True):party_id>')
 def customer(request, pool, party_id):
     return resources.customer(party_id)
 
@@ -239,12 +241,12 @@ def opportunities(request, pool):
         request.args.get('scope', 'team'), *resources.page(request.args))
 
 
-@route('/opportunities/<int:record_id>')
+@route(f'/opportunities/{RECORD}')
 def opportunity(request, pool, record_id):
     return resources.opportunity(record_id)
 
 
-@route('/opportunities/<int:record_id>', methods=['PATCH'], readonly=False)
+@route(f'/opportunities/{RECORD}', methods=['PATCH'], readonly=False)
 def update_opportunity(request, pool, record_id):
     return resources.update_opportunity(record_id, body(request))
 
@@ -271,7 +273,7 @@ def check_in(request, pool):
     return resources.check_in(body(request))
 
 
-@route('/visits/<int:record_id>/checkout', methods=['POST'], readonly=False)
+@route(f'/visits/{RECORD}/checkout', methods=['POST'], readonly=False)
 def check_out(request, pool, record_id):
     return resources.check_out(record_id, body(request))
 
@@ -300,7 +302,8 @@ def create_instruction(request, pool):
     return resources.create_instruction(body(request))
 
 
-@route('/instructions/<int:record_id>/<any(accept, comment, complete):action>',
+@route(
+    f'/instructions/{RECORD}/<any(accept, comment, complete):action>',
     methods=['POST'], readonly=False)
 def answer_instruction(request, pool, record_id, action):
     return resources.answer_instruction(record_id, action, body(request))

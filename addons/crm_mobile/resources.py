@@ -17,6 +17,9 @@ from . import geo
 from .sync import PHONE_STATES
 
 PAGE_SIZE = 50
+# The largest id of a record (an integer column on PostgreSQL): a larger
+# number sent is no record rather than an overflow of the database
+MAX_ID = 2 ** 31 - 1
 MAX_PAGE_SIZE = 200
 # The cursor of a delta sync starts this long before the server's time:
 # a record written by a transaction still running at the cursor shows up
@@ -122,7 +125,7 @@ def record_id(values, name, model, required=True):
         if required:
             raise invalid(name, 'crm_mobile.msg_api_required')
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_id(value):
         raise invalid(name)
     Model = Pool().get(model)
     records = Model.search([('id', '=', value)])
@@ -131,8 +134,16 @@ def record_id(values, name, model, required=True):
     return records[0]
 
 
+def is_id(value):
+    "Whether the value sent may be the id of a record"
+    return (isinstance(value, int) and not isinstance(value, bool)
+        and 0 < value <= MAX_ID)
+
+
 def get(model, id_):
     "Return the record of the model the user may read or raise 404"
+    if not is_id(id_):
+        raise not_found()
     Model = Pool().get(model)
     records = Model.search([('id', '=', id_)])
     if not records:
@@ -594,7 +605,7 @@ def create_instruction(values):
     User = pool.get('res.user')
     assignees = values.get('assignees')
     if (not isinstance(assignees, list) or not assignees
-            or not all(isinstance(a, int) for a in assignees)):
+            or not all(is_id(a) for a in assignees)):
         raise invalid('assignees')
     users = User.search([('id', 'in', assignees)])
     if len(users) != len(set(assignees)):
@@ -642,7 +653,7 @@ def upload(args, content_type, data):
     if resource not in ATTACHABLE:
         raise invalid('resource')
     record = get(ATTACHABLE[resource], number(
-            args, 'id', minimum=1, integer=True))
+            args, 'id', minimum=1, maximum=MAX_ID, integer=True))
     name = os.path.basename(args.get('name') or 'upload')[:100]
     attachment, = Attachment.create([{
                 'name': name,
