@@ -129,7 +129,7 @@ def test_customer_and_opportunity_edit(phone, server):
     form = page.locator('#opportunity')
     form.get_by_label("Next step").fill("Send the revised quote")
     form.get_by_role('button', name="Save").click()
-    expect(page.locator('#status')).to_have_text("Saved")
+    expect(page.locator('#status')).to_have_text("Saved", timeout=15000)
     assert api(page, f'/opportunities/{record}')['next_step'] == (
         "Send the revised quote")
 
@@ -142,12 +142,12 @@ def test_customer_and_opportunity_edit(phone, server):
             'next_step': "Visit with the engineer"})
     form.get_by_role('button', name="Save").click()
     expect(page.locator('#opportunity-server')).to_contain_text(
-        "Visit with the engineer")
+        "Visit with the engineer", timeout=15000)
     expect(page.locator('#status')).to_contain_text("Changed on the server")
     expect(form.get_by_label("Next step")).to_have_value(
         "Call the buyer on Monday")
     screenshot(page, 'mobile-opportunity-conflict')
     form.get_by_role('button', name="Save").click()
-    expect(page.locator('#status')).to_have_text("Saved")
+    expect(page.locator('#status')).to_have_text("Saved", timeout=15000)
     assert api(page, f'/opportunities/{record}')['next_step'] == (
         "Call the buyer on Monday")

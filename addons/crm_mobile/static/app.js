@@ -276,8 +276,8 @@
             const saved = await change('PATCH',
                 `/opportunities/${editing.id}`, body);
             if (saved) {
-                await show('opportunities');
                 say(T.saved);
+                await show('opportunities');
             }
         } catch (error) {
             if (error.status !== 409) {
