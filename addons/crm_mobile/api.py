@@ -11,9 +11,6 @@ and serialise (resources.py); openapi.json documents them.
 """
 import json
 import logging
-import threading
-import time
-from collections import defaultdict, deque
 from functools import wraps
 
 from trytond.config import config
@@ -31,10 +28,12 @@ from .device import APPLICATION
 
 logger = logging.getLogger(__name__)
 PREFIX = '/<database_name>/crm_mobile/api/v1'
-# Requests a device key may send in a minute (per server process)
+# Requests a device key may send in a minute (all server processes)
 RATE_LIMIT = config.getint('crm_mobile', 'rate_limit', default=600)
 UPLOAD_LIMIT = config.getint(
     'crm_mobile', 'upload_limit', default=2 * 1024 * 1024)
+# Negative ids are routed too, to answer 404 in JSON rather than 405
+RECORD = '<int(signed=True):record_id>'
 UPLOAD_TYPES = {'image/jpeg', 'image/png', 'image/webp', 'application/pdf'}
 
 
@@ -79,38 +78,15 @@ def json_errors(func):
     return wrapper
 
 
-class RateLimiter:
-    """The requests of each key in the last minute, in this process
-
-    A server with N processes lets a key send up to N times the limit."""
-
-    def __init__(self, limit, period=60):
-        self.limit, self.period = limit, period
-        self.hits = defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def allow(self, key):
-        now = time.monotonic()
-        with self.lock:
-            hits = self.hits[key]
-            while hits and hits[0] <= now - self.period:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            return True
-
-
-limiter = RateLimiter(RATE_LIMIT)
-
-
 def as_user(func):
     """Run with the preferences of the key's user (company, employee,
     language) and within the key's rate limit"""
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
         User = pool.get('res.user')
-        if not limiter.allow(request.headers.get('Authorization')):
+        RateLimit = pool.get('crm.mobile.rate_limit')
+        if not RateLimit.allow(
+                request.headers.get('Authorization'), RATE_LIMIT):
             raise ApiError(
                 HTTPStatus.TOO_MANY_REQUESTS,
                 gettext('crm_mobile.msg_api_rate_limit'))
@@ -254,7 +230,7 @@ def nearby(request, pool):
         latitude, longitude, radius, *resources.page(request.args))
 
 
-@route('/customers/<int:party_id>')
+@route('/customers/<int(signed=True):party_id>')
 def customer(request, pool, party_id):
     return resources.customer(party_id)
 
@@ -265,12 +241,12 @@ def opportunities(request, pool):
         request.args.get('scope', 'team'), *resources.page(request.args))
 
 
-@route('/opportunities/<int:record_id>')
+@route(f'/opportunities/{RECORD}')
 def opportunity(request, pool, record_id):
     return resources.opportunity(record_id)
 
 
-@route('/opportunities/<int:record_id>', methods=['PATCH'], readonly=False)
+@route(f'/opportunities/{RECORD}', methods=['PATCH'], readonly=False)
 def update_opportunity(request, pool, record_id):
     return resources.update_opportunity(record_id, body(request))
 
@@ -297,7 +273,7 @@ def check_in(request, pool):
     return resources.check_in(body(request))
 
 
-@route('/visits/<int:record_id>/checkout', methods=['POST'], readonly=False)
+@route(f'/visits/{RECORD}/checkout', methods=['POST'], readonly=False)
 def check_out(request, pool, record_id):
     return resources.check_out(record_id, body(request))
 
@@ -326,7 +302,8 @@ def create_instruction(request, pool):
     return resources.create_instruction(body(request))
 
 
-@route('/instructions/<int:record_id>/<any(accept, comment, complete):action>',
+@route(
+    f'/instructions/{RECORD}/<any(accept, comment, complete):action>',
     methods=['POST'], readonly=False)
 def answer_instruction(request, pool, record_id, action):
     return resources.answer_instruction(record_id, action, body(request))

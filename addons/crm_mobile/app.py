@@ -18,6 +18,8 @@ from trytond.wsgi import app
 from trytond.modules.crm_sales.web import (
     HEADERS, html_response, render, request_language)
 
+from . import api
+
 PREFIX = '/<database_name>/crm_mobile/app'
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 APP_FILES = {'app.js', 'app.css', 'icon.svg'}
@@ -31,6 +33,10 @@ STRINGS = [
     'report', 'save', 'offline', 'pending', 'synced', 'accept', 'complete',
     'comment', 'none', 'distance', 'far', 'sign_out', 'pipeline',
     'open_cases', 'search', 'locating', 'checked_in', 'sign_in_failed',
+    'knowledge', 'segment', 'receivable', 'cases', 'recent_activities',
+    'open_opportunities', 'edit', 'description', 'next_step', 'amount',
+    'probability', 'conflict', 'saved', 'photo', 'file_too_large',
+    'file_type', 'uploaded', 'back',
     ]
 
 
@@ -80,6 +86,8 @@ def crm_mobile_app(request, pool):
     return html_response(render(
             'crm_mobile', 'mobile_app.html', language,
             database=pool.database_name, tile_url=tile_url(),
+            upload_limit=api.UPLOAD_LIMIT,
+            upload_types=' '.join(sorted(api.UPLOAD_TYPES)),
             strings=strings),
         headers=page_headers())
 

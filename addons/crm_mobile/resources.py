@@ -14,8 +14,12 @@ from trytond.protocols.wrappers import HTTPStatus
 from trytond.transaction import Transaction
 
 from . import geo
+from .sync import PHONE_STATES
 
 PAGE_SIZE = 50
+# The largest id of a record (an integer column on PostgreSQL): a larger
+# number sent is no record rather than an overflow of the database
+MAX_ID = 2 ** 31 - 1
 MAX_PAGE_SIZE = 200
 # The cursor of a delta sync starts this long before the server's time:
 # a record written by a transaction still running at the cursor shows up
@@ -121,7 +125,7 @@ def record_id(values, name, model, required=True):
         if required:
             raise invalid(name, 'crm_mobile.msg_api_required')
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_id(value):
         raise invalid(name)
     Model = Pool().get(model)
     records = Model.search([('id', '=', value)])
@@ -130,8 +134,16 @@ def record_id(values, name, model, required=True):
     return records[0]
 
 
+def is_id(value):
+    "Whether the value sent may be the id of a record"
+    return (isinstance(value, int) and not isinstance(value, bool)
+        and 0 < value <= MAX_ID)
+
+
 def get(model, id_):
     "Return the record of the model the user may read or raise 404"
+    if not is_id(id_):
+        raise not_found()
     Model = Pool().get(model)
     records = Model.search([('id', '=', id_)])
     if not records:
@@ -593,7 +605,7 @@ def create_instruction(values):
     User = pool.get('res.user')
     assignees = values.get('assignees')
     if (not isinstance(assignees, list) or not assignees
-            or not all(isinstance(a, int) for a in assignees)):
+            or not all(is_id(a) for a in assignees)):
         raise invalid('assignees')
     users = User.search([('id', 'in', assignees)])
     if len(users) != len(set(assignees)):
@@ -641,7 +653,7 @@ def upload(args, content_type, data):
     if resource not in ATTACHABLE:
         raise invalid('resource')
     record = get(ATTACHABLE[resource], number(
-            args, 'id', minimum=1, integer=True))
+            args, 'id', minimum=1, maximum=MAX_ID, integer=True))
     name = os.path.basename(args.get('name') or 'upload')[:100]
     attachment, = Attachment.create([{
                 'name': name,
@@ -657,7 +669,8 @@ def upload(args, content_type, data):
 
 def sync(since, names):
     """The records of each resource changed since the cursor (all of them
-    without a cursor) and the ids deleted since, with the next cursor"""
+    without a cursor) and the ids deleted or gone out of the phone's scope
+    since, with the next cursor"""
     pool = Pool()
     Deletion = pool.get('crm.mobile.deletion')
     now = datetime.datetime.now()
@@ -688,7 +701,10 @@ def sync(since, names):
         db_cursor.execute(*Model.search(
                 domain, order=[('id', 'ASC')], query=True))
         changes[name] = SERIALIZERS[model]([i for i, in db_cursor])
-        deletions[name] = Deletion.since(model, cursor) if cursor else []
+        # A record that left the scope and came back since is a change
+        changed = {c['id'] for c in changes[name]}
+        deletions[name] = [i for i in Deletion.since(model, cursor)
+            if i not in changed] if cursor else []
     return {
         'cursor': (now - SYNC_OVERLAP).isoformat(),
         'changes': changes,
@@ -701,7 +717,7 @@ def sync_domain(model):
     context = Transaction().context
     user = Transaction().user
     if model == 'sale.opportunity':
-        return [('state', 'in', ['lead', 'opportunity'])]
+        return [('state', 'in', sorted(PHONE_STATES))]
     if model == 'crm.activity':
         return [('employee', '=', context.get('employee'))]
     if model == 'crm.mobile.visit':

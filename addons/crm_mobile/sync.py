@@ -7,11 +7,13 @@ import datetime
 
 from trytond.model import Index, ModelSQL, Unique, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 # A replayed create is answered from its key for this long: longer than a
 # phone is expected to stay offline
 IDEMPOTENCY_DAYS = 30
+# The states of the opportunities a phone keeps
+PHONE_STATES = {'lead', 'opportunity'}
 
 
 class IdempotencyKey(ModelSQL):
@@ -64,12 +66,24 @@ class IdempotencyKey(ModelSQL):
 
 
 class Deletion(ModelSQL):
-    "CRM Mobile Deletion"
+    """CRM Mobile Deletion
+
+    A record a phone keeps that was deleted or left the phones' scope (won,
+    lost, given to another salesperson or team). The row keeps the company,
+    employee and team the record had, so that it is shown only to the users
+    the record rules let read such a record: the ids of another team's
+    records are not given away."""
     __name__ = 'crm.mobile.deletion'
     __string__ = "Phone Sync Deletion"
 
     model = fields.Char("Model", required=True)
     record = fields.Integer("Record", required=True)
+    company = fields.Many2One(
+        'company.company', "Company", ondelete='CASCADE')
+    employee = fields.Many2One(
+        'company.employee', "Employee", ondelete='SET NULL')
+    crm_team = fields.Many2One(
+        'crm.sales.team', "Sales Team", ondelete='SET NULL')
 
     @classmethod
     def __setup__(cls):
@@ -80,13 +94,53 @@ class Deletion(ModelSQL):
                 (t.create_date, Index.Range())))
 
     @classmethod
-    @without_check_access
     def since(cls, model, cursor):
-        "Return the ids of the records of the model deleted since cursor"
-        return [d.record for d in cls.search([
-                    ('model', '=', model),
-                    ('create_date', '>=', cursor),
-                    ], order=[('id', 'ASC')])]
+        """Return the ids of the records of the model deleted since cursor
+        that the user could read"""
+        domain = cls.audience(model)
+        with without_check_access():
+            return list(dict.fromkeys(d.record for d in cls.search([
+                            ('model', '=', model),
+                            ('create_date', '>=', cursor),
+                            domain,
+                            ], order=[('id', 'ASC')])))
+
+    @classmethod
+    def audience(cls, model):
+        """The domain of the deletions of the model the user may see: the
+        record rules of the model applied to the fields the row kept, or
+        only the user's own records when a rule reads another field"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        domain = Rule.domain_get(model, mode='read')
+        if all(name.split('.')[0] in cls._fields
+                for name in cls._domain_fields(domain)):
+            return domain
+        return [('employee', '=', Transaction().context.get('employee', -1))]
+
+    @classmethod
+    def _domain_fields(cls, domain):
+        for clause in domain:
+            if isinstance(clause, (list, tuple)) and clause:
+                if isinstance(clause[0], str) and clause[0] not in {
+                        'AND', 'OR'}:
+                    yield clause[0]
+                else:
+                    yield from cls._domain_fields(clause)
+
+    @classmethod
+    def values(cls, record):
+        "The values of a deletion row for the record as it is now"
+        def get(name):
+            value = getattr(record, name, None)
+            return value.id if value else None
+        return {
+            'model': record.__name__,
+            'record': record.id,
+            'company': get('company'),
+            'employee': get('employee'),
+            'crm_team': get('crm_team'),
+            }
 
 
 class TrackDeletions:
@@ -97,7 +151,7 @@ class TrackDeletions:
     def on_delete(cls, records):
         Deletion = Pool().get('crm.mobile.deletion')
         callbacks = super().on_delete(records)
-        values = [{'model': cls.__name__, 'record': r.id} for r in records]
+        values = [Deletion.values(r) for r in records]
         callbacks.append(
             lambda: without_check_access(Deletion.create)(values))
         return callbacks
@@ -109,6 +163,25 @@ class Activity(TrackDeletions, metaclass=PoolMeta):
 
 class Opportunity(TrackDeletions, metaclass=PoolMeta):
     __name__ = 'sale.opportunity'
+
+    @classmethod
+    def on_write(cls, records, values):
+        """Record as deleted for the phones of its old owner and team an
+        open opportunity that leaves them or stops being open"""
+        Deletion = Pool().get('crm.mobile.deletion')
+        callbacks = super().on_write(records, values)
+        leaving = []
+        for record in records:
+            kept = Deletion.values(record)
+            if record.state in PHONE_STATES and (
+                    values.get('state', record.state) not in PHONE_STATES
+                    or any(values.get(name, kept[name]) != kept[name]
+                        for name in ['company', 'employee', 'crm_team'])):
+                leaving.append(kept)
+        if leaving:
+            callbacks.append(
+                lambda: without_check_access(Deletion.create)(leaving))
+        return callbacks
 
 
 class Cron(metaclass=PoolMeta):

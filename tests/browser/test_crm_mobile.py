@@ -4,7 +4,10 @@
 the browser set in Shanghai: Salesperson One signs in, sees the nearby
 customers on the map, checks in, goes offline, checks in at another
 customer, comes back online and that visit is on the server exactly once;
-then accepts and completes the Sales Manager's work instruction."""
+then accepts and completes the Sales Manager's work instruction. She also
+looks a customer up (search and the 360° summary) and edits an opportunity,
+once while another device of hers saved it first (409: her edit is kept and
+saved again on purpose)."""
 import re
 
 import pytest
@@ -34,22 +37,28 @@ def phone(browser):
     assert errors == []
 
 
-def api(page, path):
-    "GET the API path as the signed-in app does"
-    return page.evaluate('''async (path) => {
+def api(page, path, method='GET', body=None):
+    "Call the API path as the signed-in app does"
+    return page.evaluate('''async ([path, method, body]) => {
         const key = localStorage.getItem('crm_mobile_key:%s');
-        const response = await fetch('../api/v1' + path,
-            {headers: {Authorization: 'Bearer ' + key}});
+        const response = await fetch('../api/v1' + path, {
+            method: method,
+            headers: {Authorization: 'Bearer ' + key},
+            body: body === null ? undefined : JSON.stringify(body)});
         return response.json();
-    }''' % DATABASE, path)
+    }''' % DATABASE, [path, method, body])
 
 
-def test_field_day(phone, server):
-    page = phone
+def sign_in(page, server):
     page.goto(f'{server.url}{DATABASE}/crm_mobile/app/')
     page.get_by_label("Login").fill('sales1')
     page.get_by_label("Password").fill(server.password)
     page.get_by_role('button', name="Sign in").click()
+
+
+def test_field_day(phone, server):
+    page = phone
+    sign_in(page, server)
 
     customers = page.locator('#nearby-list li[data-customer]')
     expect(customers.first).to_be_visible(timeout=30000)
@@ -87,3 +96,58 @@ def test_field_day(phone, server):
     mine, = [a for a in instruction['assignees'] if a['state'] == 'done']
     assert mine['comment'] == "Collected, on my way back"
     screenshot(page, 'mobile-tasks')
+
+
+def test_customer_and_opportunity_edit(phone, server):
+    page = phone
+    sign_in(page, server)
+    expect(page.locator('#tabs')).to_be_visible()
+
+    page.get_by_role('button', name="Customers").click()
+    customers = page.locator('#customer-list li[data-customer]')
+    expect(customers.first).to_be_visible(timeout=30000)
+    name = customers.first.locator('.link').inner_text()
+    page.locator('#customer-search input').fill(name[:5])
+    page.locator('#customer-search input').press('Enter')
+    expect(customers.first.locator('.link')).to_contain_text(name[:5])
+    customers.first.locator('.link').click()
+    card = page.locator('#customer')
+    expect(card).to_be_visible()
+    expect(page.locator('#customer-name')).to_have_text(
+        re.compile(re.escape(name[:5])))
+    expect(page.locator('#customer-facts')).to_contain_text("Segment")
+    expect(page.locator('#customer-facts')).to_contain_text("Receivable")
+    screenshot(page, 'mobile-customer-360')
+    card.get_by_role('button', name="Back").click()
+    expect(customers.first).to_be_visible()
+
+    page.get_by_role('button', name="Opportunities").click()
+    opportunities = page.locator('#opportunity-list li[data-opportunity]')
+    expect(opportunities.first).to_be_visible()
+    record = opportunities.first.get_attribute('data-opportunity')
+    opportunities.first.locator('.edit').click()
+    form = page.locator('#opportunity')
+    form.get_by_label("Next step").fill("Send the revised quote")
+    form.get_by_role('button', name="Save").click()
+    expect(page.locator('#status')).to_have_text("Saved", timeout=15000)
+    assert api(page, f'/opportunities/{record}')['next_step'] == (
+        "Send the revised quote")
+
+    # Another device saves first while this one edits
+    page.locator(f'li[data-opportunity="{record}"] .edit').click()
+    form.get_by_label("Next step").fill("Call the buyer on Monday")
+    server_copy = api(page, f'/opportunities/{record}')
+    api(page, f'/opportunities/{record}', 'PATCH', {
+            'version': server_copy['version'],
+            'next_step': "Visit with the engineer"})
+    form.get_by_role('button', name="Save").click()
+    expect(page.locator('#opportunity-server')).to_contain_text(
+        "Visit with the engineer", timeout=15000)
+    expect(page.locator('#status')).to_contain_text("Changed on the server")
+    expect(form.get_by_label("Next step")).to_have_value(
+        "Call the buyer on Monday")
+    screenshot(page, 'mobile-opportunity-conflict')
+    form.get_by_role('button', name="Save").click()
+    expect(page.locator('#status')).to_have_text("Saved", timeout=15000)
+    assert api(page, f'/opportunities/{record}')['next_step'] == (
+        "Call the buyer on Monday")

@@ -171,6 +171,132 @@
         }
     }
 
+    // A photo or file attached to a record: online only, within the
+    // server's limits, checked here first to spare the upload
+    async function upload(resource, id, file) {
+        const types = root.dataset.uploadTypes.split(' ');
+        if (!types.includes(file.type)) {
+            say(T.file_type, true);
+            return;
+        }
+        if (file.size > Number(root.dataset.uploadLimit)) {
+            say(T.file_too_large, true);
+            return;
+        }
+        if (!navigator.onLine) {
+            say(T.offline, true);
+            return;
+        }
+        const response = await fetch(API + `/uploads?resource=${resource}` +
+            `&id=${id}&name=${encodeURIComponent(file.name)}`, {
+            method: 'POST', body: file,
+            headers: {'Content-Type': file.type,
+                'Authorization': 'Bearer ' + localStorage.getItem(KEY),
+                'Idempotency-Key': newKey()},
+        });
+        const data = await response.json();
+        say(response.ok ? `${T.uploaded}: ${data.name}` : data.error,
+            !response.ok);
+    }
+
+    function fileInput(resource, id) {
+        const input = element('input', {type: 'file', class: 'upload',
+            accept: root.dataset.uploadTypes.split(' ').join(','),
+            'aria-label': T.photo});
+        input.addEventListener('change', () => {
+            if (input.files.length) {
+                upload(resource, id, input.files[0])
+                    .catch((error) => say(error.message, true));
+            }
+        });
+        return element('label', {class: 'muted'}, T.photo, input);
+    }
+
+    function showFacts(list, rows) {
+        list.replaceChildren(...rows.flatMap(([term, value]) => [
+            element('dt', {}, term),
+            element('dd', {}, String(value ?? '—'))]));
+    }
+
+    async function openCustomer(id) {
+        const c = await api('GET', `/customers/${id}`);
+        document.getElementById('customer-name').textContent = c.name;
+        document.getElementById('customer-address').textContent =
+            c.address || '';
+        showFacts(document.getElementById('customer-facts'), [
+            [T.segment, c.segment], [T.receivable, c.receivable]]);
+        fill(document.getElementById('customer-opportunities'),
+            c.open_opportunities, (o) => element('li', {},
+                `${o.description || ''} · ${o.stage} · ${o.amount ?? ''}`));
+        fill(document.getElementById('customer-activities'),
+            c.recent_activities, (a) => element('li', {},
+                `${(a.planned_date || '').slice(0, 10)} · ${a.type} · ` +
+                a.subject));
+        fill(document.getElementById('customer-cases'), c.cases,
+            (k) => element('li', {}, `${k.number || ''} · ${k.subject} · ` +
+                k.state));
+        document.getElementById('customer-list').hidden = true;
+        document.getElementById('customer-search').hidden = true;
+        const card = document.getElementById('customer');
+        card.dataset.customer = c.id;
+        card.hidden = false;
+    }
+
+    // The opportunity being edited, with the version the edit is based on
+    let editing = null;
+    const opportunityForm = document.getElementById('opportunity');
+
+    function openOpportunity(o) {
+        editing = o;
+        const form = opportunityForm;
+        form.dataset.opportunity = o.id;
+        document.getElementById('opportunity-customer').textContent =
+            o.customer_name;
+        form.description.value = o.description || '';
+        form.next_step.value = o.next_step || '';
+        form.amount.value = o.amount ?? '';
+        form.probability.value = o.probability ?? '';
+        document.getElementById('opportunity-server').hidden = true;
+        document.getElementById('opportunity-list').hidden = true;
+        form.hidden = false;
+    }
+
+    async function saveOpportunity() {
+        const form = opportunityForm;
+        const body = {version: editing.version,
+            description: form.description.value,
+            next_step: form.next_step.value};
+        if (form.amount.value !== '') {
+            body.amount = Number(form.amount.value);
+        }
+        if (form.probability.value !== '') {
+            body.probability = Number(form.probability.value);
+        }
+        try {
+            const saved = await change('PATCH',
+                `/opportunities/${editing.id}`, body);
+            if (saved) {
+                say(T.saved);
+                await show('opportunities');
+            }
+        } catch (error) {
+            if (error.status !== 409) {
+                say(error.message, true);
+                return;
+            }
+            // Someone saved first: show their copy, keep this edit and
+            // base it on their version, so that saving again is a choice
+            const server = error.data.server;
+            editing = server;
+            const note = document.getElementById('opportunity-server');
+            note.textContent = [server.description, server.next_step,
+                server.amount, server.probability].map(
+                (v) => v ?? '—').join(' · ');
+            note.hidden = false;
+            say(T.conflict, true);
+        }
+    }
+
     const screens = {
         async nearby() {
             say(T.locating);
@@ -214,6 +340,7 @@
                 } else {
                     item.append(element('span', {}, v.report || ''));
                 }
+                item.append(fileInput('visits', v.id));
                 return item;
             });
         },
@@ -248,12 +375,40 @@
             });
         },
         async opportunities() {
+            opportunityForm.hidden = true;
+            const list = document.getElementById('opportunity-list');
+            list.hidden = false;
             const data = await api('GET', '/opportunities');
-            fill(document.getElementById('opportunity-list'), data.items,
-                (o) => element('li', {},
+            fill(list, data.items,
+                (o) => element('li', {'data-opportunity': o.id},
                     element('strong', {}, o.description || o.customer_name),
                     element('span', {class: 'muted'},
-                        `${o.customer_name} · ${o.stage} · ${o.amount}`)));
+                        `${o.customer_name} · ${o.stage} · ${o.amount}`),
+                    element('button', {type: 'button', class: 'edit',
+                        onclick: () => openOpportunity(o)}, T.edit)));
+        },
+        async customers() {
+            document.getElementById('customer').hidden = true;
+            const search = document.getElementById('customer-search');
+            search.hidden = false;
+            const list = document.getElementById('customer-list');
+            list.hidden = false;
+            const data = await api('GET', '/customers?q=' +
+                encodeURIComponent(search.q.value));
+            fill(list, data.items, (c) => element('li',
+                {'data-customer': c.id},
+                element('button', {type: 'button', class: 'link',
+                    onclick: () => openCustomer(c.id).catch(
+                        (error) => say(error.message, true))}, c.name),
+                element('span', {class: 'muted'},
+                    [c.city, c.phone].filter(Boolean).join(' · '))));
+        },
+        async knowledge() {
+            const search = document.getElementById('knowledge-search');
+            const data = await api('GET', '/knowledge?q=' +
+                encodeURIComponent(search.q.value));
+            fill(document.getElementById('knowledge-list'), data.items,
+                (a) => element('li', {'data-article': a.id}, a.title));
         },
         async me() {
             const data = await api('GET', '/me');
@@ -300,7 +455,21 @@
         document.querySelectorAll('.screen').forEach((s) => {
             s.hidden = s.id !== 'screen-' + name;
         });
-        document.querySelectorAll('#tabs button').forEach((b) => {
+        opportunityForm.addEventListener('submit', (e) => {
+        e.preventDefault();
+        saveOpportunity();
+    });
+    for (const name of ['customer', 'knowledge']) {
+        document.getElementById(name + '-search').addEventListener(
+            'submit', (e) => {
+                e.preventDefault();
+                show(name === 'customer' ? 'customers' : name);
+            });
+    }
+    document.querySelectorAll('.back').forEach((b) => {
+        b.addEventListener('click', () => show(current));
+    });
+    document.querySelectorAll('#tabs button').forEach((b) => {
             if (b.dataset.screen === name) {
                 b.setAttribute('aria-current', 'page');
             } else {

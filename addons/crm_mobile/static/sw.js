@@ -2,7 +2,7 @@
  * offline, the API's answers read last when the network is down.
  * Changes are never cached: app.js queues them in IndexedDB. */
 'use strict';
-const CACHE = 'crm-mobile-v1';
+const CACHE = 'crm-mobile-v2';
 const SHELL = [
     './', 'static/app.js', 'static/app.css', 'static/icon.svg',
     'leaflet/leaflet.js', 'leaflet/leaflet.css', 'manifest.webmanifest',

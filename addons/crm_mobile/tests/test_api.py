@@ -103,7 +103,15 @@ class MobileAPITestCase(RouteTestCase):
 
     def setUp(self):
         super().setUp()
-        api.limiter.hits.clear()
+        self.clear_rate_limits()
+
+    @with_transaction()
+    def clear_rate_limits(self):
+        RateLimit = Pool().get('crm.mobile.rate_limit')
+        table = RateLimit.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.delete())
+        Transaction().commit()
 
     def url(self, path):
         return f'/{self.db_name}/crm_mobile/api/v1{path}'
@@ -442,6 +450,94 @@ class MobileAPITestCase(RouteTestCase):
         Transaction().commit()
 
     @with_transaction()
+    def create_opportunities(self, login, count):
+        "Open opportunities of the user's employee, committed"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        User = pool.get('res.user')
+        user = User(self.users[login])
+        opportunities = Opportunity.create([{
+                    'description': f"Deal {i}",
+                    'party': self.near,
+                    'company': user.employee.company.id,
+                    'employee': user.employee.id,
+                    'currency': user.employee.company.currency.id,
+                    } for i in range(count)])
+        Transaction().commit()
+        return [o.id for o in opportunities]
+
+    @with_transaction()
+    def delete_opportunity(self, opportunity_id):
+        Opportunity = Pool().get('sale.opportunity')
+        opportunity = Opportunity(opportunity_id)
+        Opportunity.cancel([opportunity])
+        Opportunity.delete([opportunity])
+        Transaction().commit()
+
+    @with_transaction()
+    def lose_and_move(self, lost_id, moved_id):
+        "One opportunity is lost, the other given to the West team"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Team = pool.get('crm.sales.team')
+        User = pool.get('res.user')
+        west, = Team.search([('name', '=', "West")])
+        Opportunity.lost([Opportunity(lost_id)])
+        Opportunity.write([Opportunity(moved_id)], {
+                'employee': User(self.users['rival']).employee.id,
+                'crm_team': west.id,
+                })
+        Transaction().commit()
+
+    def sync_since(self, key, cursor, resources='opportunities,activities'):
+        return self.ok(self.request(
+                'GET', f'/sync?since={cursor}&resources={resources}', key))
+
+    def test_sync_deletions_stay_in_the_team(self):
+        """A device of another team never learns the ids deleted in this
+        team; the team and the manager do"""
+        logins = ['sales1', 'sales2', 'rival', 'boss']
+        keys = {login: self.sign_in(login) for login in logins}
+        cursors = {login: self.ok(self.request('GET', '/sync', key))['cursor']
+            for login, key in keys.items()}
+        opportunity, = self.create_opportunities('sales2', 1)
+        activity = self.ok(self.request(
+                'POST', '/activities', keys['sales2'], {
+                    'type': 'call', 'subject': "Secret call",
+                    'customer': self.near}), HTTPStatus.CREATED)['id']
+        self.delete_activity(activity)
+        self.delete_opportunity(opportunity)
+        deletions = {login: self.sync_since(key, cursors[login])['deletions']
+            for login, key in keys.items()}
+        for login in ['sales1', 'sales2', 'boss']:
+            self.assertIn(opportunity, deletions[login]['opportunities'])
+        self.assertIn(activity, deletions['sales2']['activities'])
+        self.assertNotIn(opportunity, deletions['rival']['opportunities'])
+        self.assertNotIn(activity, deletions['rival']['activities'])
+
+    def test_sync_opportunity_leaving_scope(self):
+        """A lost opportunity, and one given to another team, leave the
+        phones that kept them, and only those"""
+        sales1, rival = self.sign_in('sales1'), self.sign_in('rival')
+        lost, moved = self.create_opportunities('sales1', 2)
+        first = self.ok(self.request('GET', '/sync', sales1))
+        self.assertTrue({lost, moved} <= {
+                o['id'] for o in first['changes']['opportunities']})
+        rival_cursor = self.ok(self.request('GET', '/sync', rival))['cursor']
+        self.lose_and_move(lost, moved)
+        delta = self.sync_since(sales1, first['cursor'], 'opportunities')
+        self.assertEqual(
+            {lost, moved} & set(delta['deletions']['opportunities']),
+            {lost, moved})
+        self.assertFalse({lost, moved} & {
+                o['id'] for o in delta['changes']['opportunities']})
+        theirs = self.sync_since(rival, rival_cursor, 'opportunities')
+        self.assertIn(
+            moved, [o['id'] for o in theirs['changes']['opportunities']])
+        self.assertFalse(
+            {lost, moved} & set(theirs['deletions']['opportunities']))
+
+    @with_transaction()
     def opportunity_amount(self):
         "The amount of the opportunity as the API gives it"
         Opportunity = Pool().get('sale.opportunity')
@@ -450,11 +546,30 @@ class MobileAPITestCase(RouteTestCase):
     def test_rate_limit(self):
         "A key sending too many requests gets 429"
         key = self.sign_in()
-        with patch.object(api.limiter, 'limit', 2):
+        with patch.object(api, 'RATE_LIMIT', 2):
             self.ok(self.request('GET', '/me', key))
             self.ok(self.request('GET', '/me', key))
             self.error(self.request('GET', '/me', key),
                 HTTPStatus.TOO_MANY_REQUESTS)
+            other = self.sign_in('sales2')
+            self.ok(self.request('GET', '/me', other))
+
+    def test_rate_limit_shared_by_processes(self):
+        """The requests another server process counted for the key count
+        here: the counters are in the database, not in the process"""
+        key = self.sign_in()
+        with patch.object(api, 'RATE_LIMIT', 3):
+            self.ok(self.request('GET', '/me', key))
+            self.count_elsewhere(f'Bearer {key}', 2)
+            self.error(self.request('GET', '/me', key),
+                HTTPStatus.TOO_MANY_REQUESTS)
+
+    @with_transaction()
+    def count_elsewhere(self, authorization, requests):
+        "Count the requests as another process does: its own connection"
+        RateLimit = Pool().get('crm.mobile.rate_limit')
+        for _ in range(requests):
+            RateLimit.allow(authorization, api.RATE_LIMIT)
 
     def test_openapi_documents_every_route(self):
         "Every route of the API is in the served OpenAPI document"
