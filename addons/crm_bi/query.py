@@ -445,9 +445,10 @@ class Query(ModelSQL, ModelView):
     def run(cls, queries):
         pass
 
-    def number(self):
-        "Return the first column of the first row as a number, or None"
-        _, rows = run_sql(self.sql, self.values(), 1, self.timeout)
+    def number(self, texts=None):
+        """Return the first column of the first row as a number, or None,
+        with the parameters of the texts (by name, else the defaults)"""
+        _, rows = run_sql(self.sql, self.values(texts), 1, self.timeout)
         if rows and rows[0] and rows[0][0] is not None:
             try:
                 return float(rows[0][0])
