@@ -559,9 +559,10 @@ class QueryRun(Wizard):
     start = StateView('crm.bi.query.run.start',
         'crm_bi.query_run_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Run", 'execute', 'tryton-launch', default=True),
+            Button("Run", 'run_query', 'tryton-launch', default=True),
             ])
-    execute = StateTransition()
+    # Not "execute": that is the wizard's own method that sao calls
+    run_query = StateTransition()
     result = StateView('crm.bi.query.run.result',
         'crm_bi.query_run_result_view_form', [
             Button("CSV", 'csv', 'tryton-download'),
@@ -582,7 +583,7 @@ class QueryRun(Wizard):
                     } for p in self.record.parameters],
             }
 
-    def transition_execute(self):
+    def transition_run_query(self):
         values = self._values()
         columns, rows, truncated = self.record.execute(values)
         self.result.result = csv_text(columns, rows)
