@@ -205,6 +205,9 @@ def populate(scale):
                     done, pick(['met', 'met', 'met', 'breached'], 'v.g')),
                 }, [int(CASES * scale)])
 
+        # The planner's statistics of the bulk rows, before the ORM's
+        # queries on them (targets compute their achievement)
+        cursor.execute('ANALYZE')
         populate_marketing(
             company, opportunity, counts['opportunities'], random.Random(15))
 
