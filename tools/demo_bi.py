@@ -6,9 +6,10 @@ A saved one-number query (the revenue won), a KPI goal with three metrics
 (open pipeline, won revenue of the year, service backlog) compared for
 the North team as a pilot group against the rest of the company, measured
 each month since its baseline three months ago, a second goal on the query,
-alerts on a goal metric, a report measure and the queue backlog of the
-system status, evaluated once; the analyst designs BI (queries, goals and
-alerts) besides reading the reports.
+alerts on a goal metric, a report measure, a query with a parameter (the
+leads waiting), the queue backlog and the stopped processes of the system
+status, evaluated once; the analyst designs BI (queries, goals and alerts)
+besides reading the reports.
 """
 from dateutil.relativedelta import relativedelta
 
@@ -18,6 +19,8 @@ MODULE = 'crm_bi'
 WON_QUERY = (
     "SELECT SUM(amount) FROM sale_opportunity "
     "WHERE state IN ('converted', 'won')")
+STAGE_QUERY = (
+    "SELECT COUNT(id) FROM sale_opportunity WHERE state = :stage")
 
 
 def metric(name, report_model, field, baseline, growth, **values):
@@ -43,6 +46,7 @@ def populate(pool, rng, today):
     Snapshot = pool.get('crm.bi.goal.snapshot')
     Alert = pool.get('crm.bi.alert')
     Status = pool.get('crm.bi.status')
+    Heartbeat = pool.get('crm.bi.heartbeat')
     company = Company(Transaction().context['company'])
 
     analyst, manager = (User.search([('login', '=', login)])[0]
@@ -50,11 +54,17 @@ def populate(pool, rng, today):
     designer = Group(ModelData.get_id('crm_bi', 'group_crm_bi_designer'))
     User.write([analyst], {'groups': [('add', [designer.id])]})
 
-    query, = Query.create([{
+    shared = [('add', [ModelData.get_id('crm_bi', 'group_crm_bi_analyst')])]
+    query, stage_query = Query.create([{
                 'name': "Revenue won", 'sql': WON_QUERY,
-                'owner': analyst.id,
-                'groups': [('add', [ModelData.get_id(
-                                'crm_bi', 'group_crm_bi_analyst')])],
+                'owner': analyst.id, 'groups': shared,
+                }, {
+                'name': "Opportunities of a stage", 'sql': STAGE_QUERY,
+                'owner': analyst.id, 'groups': shared,
+                'parameters': [('create', [{
+                                'name': 'stage', 'string': "Stage",
+                                'type': 'char', 'default': 'opportunity',
+                                }])],
                 }])
     north, = Team.search([('name', '=', "North")], limit=1)
     baseline_date = today - relativedelta(months=3)
@@ -109,6 +119,8 @@ def populate(pool, rng, today):
             for m in g.metrics])
     Goal.measure_goals([goal, query_goal])
 
+    # The cron's first beat, as trytond-cron would
+    Heartbeat.beat()
     Status.refresh()
     recipients = [('add', [analyst.id, manager.id])]
     alerts = Alert.create([{
@@ -134,6 +146,22 @@ def populate(pool, rng, today):
                 'aggregate': 'sum', 'report_field': 'value',
                 'report_domain':
                 '[["category", "=", "queue"], ["name", "=", "backlog"]]',
+                'condition': 'value', 'operator': '>', 'threshold': 0,
+                'interval': 'hourly', 'users': [('add', [analyst.id])],
+                }, {
+                'name': "Leads waiting",
+                'company': company.id,
+                'source': 'query', 'query': stage_query.id,
+                'query_parameters': '{"stage": "lead"}',
+                'condition': 'value', 'operator': '>', 'threshold': 5,
+                'interval': 'daily', 'users': recipients,
+                }, {
+                'name': "Cron or queue workers stopped",
+                'company': company.id,
+                'source': 'report', 'report_model': 'crm.bi.status',
+                'aggregate': 'count',
+                'report_domain': '[["category", "=", "heartbeat"], '
+                '["problem", "=", true]]',
                 'condition': 'value', 'operator': '>', 'threshold': 0,
                 'interval': 'hourly', 'users': [('add', [analyst.id])],
                 }])

@@ -73,6 +73,14 @@ class Alert(DeactivableMixin, MeasureMixin, ModelSQL, ModelView):
             'invisible': Eval('condition') != 'other_metric',
             'required': Eval('condition') == 'other_metric',
             })
+    query_parameters = fields.Text(
+        "Query Parameters",
+        states={
+            'invisible': Eval('source') != 'query',
+            },
+        help='The values of the parameters of the query as JSON: '
+        '{"stage": "lead", "since": "2026-01-01"}; a parameter not given '
+        'takes its default.')
     interval = fields.Selection([
             ('hourly', "Hourly"),
             ('daily', "Daily"),
@@ -129,6 +137,49 @@ class Alert(DeactivableMixin, MeasureMixin, ModelSQL, ModelView):
                 raise ValidationError(gettext(
                         'crm_bi.msg_alert_change_period',
                         alert=alert.rec_name))
+            if alert.source == 'query':
+                alert.check_query_parameters()
+
+    @property
+    def query_texts(self):
+        if self.source != 'query':
+            return {}
+        texts = json.loads(self.query_parameters or '{}')
+        # JSON numbers and booleans are read as the texts of the values
+        return {n: v if isinstance(v, str) else json.dumps(v)
+            for n, v in texts.items() if v is not None}
+
+    def check_query_parameters(self):
+        """Check that the values are a JSON object of the query's parameters
+        that gives each parameter without default a valid value"""
+        try:
+            texts = json.loads(self.query_parameters or '{}')
+        except ValueError:
+            texts = None
+        if (not isinstance(texts, dict)
+                or not all(isinstance(v, (str, int, float, bool))
+                    or v is None for v in texts.values())):
+            raise ValidationError(gettext(
+                    'crm_bi.msg_alert_query_parameters_json',
+                    alert=self.rec_name))
+        parameters = self.query.parameters
+        names = sorted(p.name for p in parameters)
+        unknown = sorted(set(texts) - set(names))
+        if unknown:
+            raise ValidationError(gettext(
+                    'crm_bi.msg_alert_query_parameter_unknown',
+                    alert=self.rec_name, query=self.query.rec_name,
+                    unknown=', '.join(unknown),
+                    names=', '.join(names) or '-'))
+        given = self.query_texts
+        missing = [p.name for p in parameters
+            if not given.get(p.name) and not p.default]
+        if missing:
+            raise ValidationError(gettext(
+                    'crm_bi.msg_alert_query_parameter_missing',
+                    alert=self.rec_name, query=self.query.rec_name,
+                    names=', '.join(missing)))
+        self.query.values(given)
 
     @property
     def measured(self):

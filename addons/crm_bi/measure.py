@@ -157,6 +157,11 @@ class MeasureMixin:
                     measure=self.rec_name, domain=self.report_domain)
                 ) from exception
 
+    @property
+    def query_texts(self):
+        "The texts of the values of the query's parameters by name"
+        return {}
+
     def pilot_supported(self, kind):
         "Whether the measure can be told for a pilot group of the kind"
         filters = PILOT_FILTERS.get(self.report_model, set())
@@ -168,7 +173,7 @@ class MeasureMixin:
         """Return the number on date for the company, the report restricted
         by the filters of the catalogue (team, territory, salesperson)"""
         if self.source == 'query':
-            return self.query.number()
+            return self.query.number(self.query_texts)
         Report = Pool().get(self.report_model)
         from_date, to_date = period_window(self.period, date)
         with Transaction().set_context(

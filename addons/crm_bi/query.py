@@ -445,9 +445,10 @@ class Query(ModelSQL, ModelView):
     def run(cls, queries):
         pass
 
-    def number(self):
-        "Return the first column of the first row as a number, or None"
-        _, rows = run_sql(self.sql, self.values(), 1, self.timeout)
+    def number(self, texts=None):
+        """Return the first column of the first row as a number, or None,
+        with the parameters of the texts (by name, else the defaults)"""
+        _, rows = run_sql(self.sql, self.values(texts), 1, self.timeout)
         if rows and rows[0] and rows[0][0] is not None:
             try:
                 return float(rows[0][0])
@@ -558,9 +559,10 @@ class QueryRun(Wizard):
     start = StateView('crm.bi.query.run.start',
         'crm_bi.query_run_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Run", 'execute', 'tryton-launch', default=True),
+            Button("Run", 'run_query', 'tryton-launch', default=True),
             ])
-    execute = StateTransition()
+    # Not "execute": that is the wizard's own method that sao calls
+    run_query = StateTransition()
     result = StateView('crm.bi.query.run.result',
         'crm_bi.query_run_result_view_form', [
             Button("CSV", 'csv', 'tryton-download'),
@@ -581,7 +583,7 @@ class QueryRun(Wizard):
                     } for p in self.record.parameters],
             }
 
-    def transition_execute(self):
+    def transition_run_query(self):
         values = self._values()
         columns, rows, truncated = self.record.execute(values)
         self.result.result = csv_text(columns, rows)

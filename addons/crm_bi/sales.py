@@ -301,22 +301,35 @@ class Performance(ReportMixin, ReportCurrencyMixin, ModelSQL, ModelView):
     @classmethod
     def _achieved(cls):
         "Return the query of (target, amount, count) of every target"
-        Target = Pool().get('crm.target')
+        pool = Pool()
+        Target = pool.get('crm.target')
+        Sale = pool.get('sale.sale')
+        Invoice = pool.get('account.invoice')
         queries = []
         for basis, _ in BASES:
             target = Target.__table__()
             member = member_query()
             attribution = attribution_query(basis)
-            queries.append(member
+            # The attributed documents are sales or invoices: their
+            # currency converts the amount to the company's at their date
+            document = (
+                Sale if basis == 'confirmed' else Invoice).__table__()
+            from_item, amount = company_amount(
+                member
                 .join(target, condition=target.id == member.target)
                 .join(attribution, condition=(
                         (attribution.employee == member.employee)
                         & (attribution.company == target.company)
                         & (attribution.date >= target.start_date)
                         & (attribution.date <= target.end_date)))
+                .join(document,
+                    condition=document.id == attribution.document),
+                attribution.amount, document.currency, attribution.company,
+                attribution.date)
+            queries.append(from_item
                 .select(
                     target.id.as_('target'),
-                    Sum(attribution.amount).as_('amount'),
+                    Sum(amount).as_('amount'),
                     Count(attribution.document, distinct=True).as_('count'),
                     where=target.basis == basis,
                     group_by=target.id))

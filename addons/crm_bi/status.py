@@ -8,6 +8,7 @@ import time
 
 from sql import Null
 from sql.aggregate import Count, Max, Min
+from sql.conditionals import Case
 
 import trytond
 from trytond import backend
@@ -24,6 +25,7 @@ CATEGORIES = [
     ('rows', "Rows"),
     ('cron', "Scheduled Actions"),
     ('queue', "Queue"),
+    ('heartbeat', "Heartbeats"),
     ('monitor', "Competitor Monitor"),
     ('version', "Versions"),
     ('report', "Report Times"),
@@ -64,6 +66,10 @@ class Status(ModelSQL, ModelView):
     last_run = fields.DateTime("Last Run", readonly=True)
     next_run = fields.DateTime("Next Run", readonly=True)
     measured_at = fields.DateTime("Measured at", readonly=True)
+    problem = fields.Boolean(
+        "Problem", readonly=True,
+        help="A process that stopped beating or a scheduled action that "
+        "failed.")
 
     @classmethod
     def __setup__(cls):
@@ -71,13 +77,18 @@ class Status(ModelSQL, ModelView):
         cls._order = [('category', 'ASC'), ('value', 'DESC'), ('id', 'ASC')]
 
     @classmethod
+    def default_problem(cls):
+        return False
+
+    @classmethod
     def refresh(cls):
         "Measure the status again, in place of the last measure"
+        Heartbeat = Pool().get('crm.bi.heartbeat')
         rows = []
         for collect in [
                 cls.database_rows, cls.row_counts, cls.cron_rows,
-                cls.queue_rows, cls.monitor_rows, cls.version_rows,
-                cls.report_rows]:
+                cls.queue_rows, Heartbeat.status_rows, cls.monitor_rows,
+                cls.version_rows, cls.report_rows]:
             rows.extend(collect())
         now = measure_module.now()
         for row in rows:
@@ -153,11 +164,13 @@ class Status(ModelSQL, ModelView):
                 'detail': 'active' if cron.active else 'inactive',
                 'last_run': last_runs.get(cron.id),
                 'next_run': cron.next_call,
+                'problem': bool(failures[cron.id]),
                 } for cron in crons]
 
     @classmethod
     def queue_rows(cls):
-        "The tasks waiting in the queue, the age of the oldest"
+        """The tasks waiting in the queue, the age of the oldest, the tasks
+        finished and the age of the last one"""
         pool = Pool()
         Queue = pool.get('ir.queue')
         queue = Queue.__table__()
@@ -168,21 +181,25 @@ class Status(ModelSQL, ModelView):
         backlog, oldest = cursor.fetchone()
         if isinstance(oldest, str):
             oldest = datetime.datetime.fromisoformat(oldest)
-        age = ((measure_module.now() - oldest).total_seconds()
-            if oldest else 0)
-        hour_ago = measure_module.now() - datetime.timedelta(hours=1)
+        now = measure_module.now()
+        age = (now - oldest).total_seconds() if oldest else 0
+        hour_ago = now - datetime.timedelta(hours=1)
         cursor.execute(*queue.select(
-                Count(queue.id), where=queue.finished_at >= hour_ago))
-        done, = cursor.fetchone()
+                Count(Case((queue.finished_at >= hour_ago, 1))),
+                Max(queue.finished_at)))
+        done, last = cursor.fetchone()
+        if isinstance(last, str):
+            last = datetime.datetime.fromisoformat(last)
         return [
             {'category': 'queue', 'name': 'backlog', 'value': backlog,
                 'unit': 'tasks'},
             {'category': 'queue', 'name': 'oldest task', 'value': age,
                 'unit': 'seconds'},
-            # trytond keeps no heartbeat of its workers: the tasks they
-            # finished tell they are alive
             {'category': 'queue', 'name': 'finished in the last hour',
                 'value': done, 'unit': 'tasks'},
+            {'category': 'queue', 'name': 'last finished task',
+                'value': (now - last).total_seconds() if last else None,
+                'unit': 'seconds', 'last_run': last},
             ]
 
     @classmethod

@@ -1,12 +1,22 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""The demo analyst charts a saved query: ECharts draws it in a page opened
-from sao in the same session, at desktop and phone width."""
+"""The demo analyst's story: the report catalogue in sao, a report's graph
+and its SQL, a saved query run with a parameter and exported as CSV; and a
+saved query charted by ECharts in a page opened from sao in the same
+session, at desktop and phone width."""
+import csv
+import datetime as dt
+import io
+import re
 import sqlite3
 
-from .sao import DATABASE, open_record, sao_login, screenshot
+from playwright.sync_api import expect
+
+from .sao import (
+    DATABASE, module_menus, open_menu, open_record, sao_login, screenshot)
 
 QUERY = "Opportunities by state"
+PARAMETER_QUERY = "Won revenue by month"
 
 
 def query_id(server):
@@ -90,4 +100,101 @@ def test_chart_needs_session(server, browser):
         f'{server.url}{DATABASE}/crm_bi/query/{query_id(server)}/chart')
     assert response.status == 401
     assert 'chart-data' not in response.text()
+    context.close()
+
+
+def menu_path(server, name):
+    "The path of the crm_bi menu entry of the name, wherever it is"
+    path, = [p for p in module_menus(server, 'crm_bi') if p[-1] == name]
+    return path
+
+
+def test_analyst_story(server, browser):
+    """The analyst opens the catalogue, a report's graph and its SQL, runs
+    a saved query with a parameter and downloads it as CSV, at 1366 px"""
+    context = browser.new_context(
+        viewport={'width': 1366, 'height': 850}, locale='en-US',
+        accept_downloads=True)
+    page = context.new_page()
+    errors, downloads = [], []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    # The CSV opens in a new window that downloads it: listen from its start
+    page.on('download', lambda download: downloads.append(download))
+    context.on('page', lambda popup: popup.on(
+            'download', lambda download: downloads.append(download)))
+    sao_login(page, server, 'analyst')
+
+    # The catalogue: the pipeline opens on its bar chart
+    open_menu(page, *menu_path(server, "Pipeline by Stage"))
+    tab = page.locator('.tab-pane.active')
+    tab.locator('.graph svg').first.wait_for()
+    assert tab.locator('.graph svg path').count() >= 1
+    screenshot(page, 'crm_bi_story_graph')
+
+    # The same rows as a list, after the pie: sao launches an action on a
+    # selected row
+    for _ in range(2):
+        tab.locator('button#switch_').click()
+        page.wait_for_load_state('networkidle')
+    tab.locator('.treeview tbody tr').first.click()
+
+    # The SQL behind the rows, with its values written in
+    tab.locator('button#action').click()
+    page.locator('.dropdown-menu a[role="menuitem"]', has_text="Show SQL"
+        ).first.click()
+    dialog = page.locator('.modal-dialog:visible').last
+    dialog.locator('textarea').first.wait_for()
+    expect(dialog.locator('textarea').first).to_have_value(
+        re.compile(r'^SELECT .*"sale_opportunity"', re.S), timeout=30000)
+    screenshot(page, 'crm_bi_story_sql')
+    dialog.get_by_role('button', name="Close").click()
+    dialog.wait_for(state='hidden')
+
+    # A saved query with a parameter: the wins of the last 150 days
+    open_menu(page, *menu_path(server, "Queries"))
+    tab = page.locator('.tab-pane.active')
+    # On the name: a click on the owner would open the owner
+    tab.locator('.treeview tbody tr').get_by_text(
+        PARAMETER_QUERY, exact=True).first.dblclick()
+    form = tab.locator('.form').first
+    form.wait_for()
+    page.wait_for_load_state('networkidle')
+    screenshot(page, 'crm_bi_story_query_form')
+    form.locator('button', has_text='Run').first.click()
+    dialog = page.locator('.modal-dialog:visible').last
+    row = dialog.locator('.treeview tbody tr', has_text="Since").first
+    row.wait_for()
+    screenshot(page, 'crm_bi_story_query_parameters')
+    since = (dt.date.today() - dt.timedelta(days=150)).isoformat()
+    # The first click selects the row, the next edits the cell
+    row.locator('td').last.click()
+    row.locator('td').last.click()
+    editor = row.locator('input[name="value"]')
+    editor.wait_for()
+    editor.fill(since)
+    editor.press('Tab')
+    dialog.get_by_role('button', name="Run", exact=True).click()
+    result = page.locator('.modal-dialog:visible textarea').last
+    result.wait_for()
+    expect(result).to_have_value(re.compile('^month,won'), timeout=30000)
+    shown = list(csv.reader(io.StringIO(result.input_value())))
+    assert shown[0] == ['month', 'won'], shown[:1]
+    assert len(shown) > 1
+    # The months since the value given, not since the default (a year)
+    assert min(month for month, _ in shown[1:]) >= since[:7], shown
+    screenshot(page, 'crm_bi_story_query')
+
+    # The CSV of the same rows
+    page.locator('.modal-dialog:visible').last.get_by_role(
+        'button', name="CSV").click()
+    for _ in range(300):
+        if downloads:
+            break
+        page.wait_for_timeout(100)
+    download, = downloads
+    assert download.suggested_filename == 'query.csv'
+    with open(download.path(), encoding='utf-8') as file:
+        exported = list(csv.reader(file))
+    assert exported == shown
+    assert errors == []
     context.close()

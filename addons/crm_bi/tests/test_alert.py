@@ -221,3 +221,68 @@ class AlertTestCase(unittest.TestCase):
                     Alert.write([alert], {'threshold': 1})
                 with self.assertRaises(AccessError):
                     self.create_alert(threshold=0)
+
+    def create_stage_query(self):
+        "A query of the number of opportunities of a stage above an id"
+        Query = Pool().get('crm.bi.query')
+        query, = Query.create([{
+                    'name': "Stage",
+                    'sql': "SELECT COUNT(id) FROM sale_opportunity "
+                    "WHERE state = :stage AND id > :above",
+                    'parameters': [('create', [{
+                                    'name': 'stage', 'type': 'char',
+                                    }, {
+                                    'name': 'above', 'type': 'integer',
+                                    'default': '0',
+                                    }])],
+                    }])
+        return query
+
+    @with_transaction()
+    def test_query_parameters(self):
+        "An alert on a parameterised query runs it with its values"
+        company = create_company()
+        with set_company(company):
+            self.setup_company(company)
+            query = self.create_stage_query()
+            opportunities = self.create_alert(
+                name="Opportunities", metric=None, source='query',
+                query=query.id, query_parameters='{"stage": "opportunity"}',
+                threshold=1.5)
+            leads = self.create_alert(
+                name="Leads", metric=None, source='query', query=query.id,
+                query_parameters='{"stage": "lead", "above": 0}',
+                threshold=1.5)
+            with frozen_clock(noon(self.today)):
+                evaluate_by_cron()
+            evaluation, = opportunities.evaluations
+            self.assertEqual(
+                (evaluation.value, evaluation.state), (2, 'fired'))
+            evaluation, = leads.evaluations
+            self.assertEqual((evaluation.value, evaluation.state), (1, 'ok'))
+
+    @with_transaction()
+    def test_query_parameters_refused(self):
+        "Missing, unknown, badly typed or malformed values are refused"
+        company = create_company()
+        with set_company(company):
+            self.setup_company(company)
+            query = self.create_stage_query()
+            for values, message in [
+                    (None, 'must give a value to the parameters stage'),
+                    ('{"above": 3}', 'parameters stage'),
+                    ('{"stage": ""}', 'parameters stage'),
+                    ('{"stage": "lead", "owner": 1}',
+                        'gives the parameters owner'),
+                    ('{"stage": "lead", "above": "many"}',
+                        'is not a valid Integer'),
+                    ('["lead"]', 'must be a JSON object'),
+                    ('{"stage": ["lead"]}', 'must be a JSON object'),
+                    ('lead', 'must be a JSON object'),
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(ValidationError) as context:
+                        self.create_alert(
+                            metric=None, source='query', query=query.id,
+                            query_parameters=values, threshold=1)
+                    self.assertIn(message, context.exception.message)

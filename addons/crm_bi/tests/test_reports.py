@@ -9,6 +9,7 @@ from decimal import Decimal
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.tools import as_user, create_staff
+from trytond.modules.currency.tests import add_currency_rate, create_currency
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
@@ -188,6 +189,48 @@ class ReportsTestCase(unittest.TestCase):
             with Transaction().set_context(company=company.id,
                     to_date=today.replace(day=1) - dt.timedelta(days=1)):
                 self.assertEqual(Performance.search([]), [])
+
+    @with_transaction()
+    def test_performance_currency(self):
+        "Performance converts a sale in another currency at its date"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Opportunity = pool.get('sale.opportunity')
+        Performance = pool.get('crm.bi.performance')
+        Sale = pool.get('sale.sale')
+        Target = pool.get('crm.target')
+        from trytond.modules.crm_sales.tests.test_target import (
+            create_confirmed_sale)
+        company = create_company()
+        eur = create_currency('eur')
+        add_currency_rate(eur, 2)
+        with set_company(company):
+            users, _ = create_pipeline(company)
+            today = Date.today()
+            north = users['north'].employee
+            won, = Opportunity.search([
+                    ('employee', '=', north.id), ('state', '=', 'won')])
+            create_confirmed_sale(won, today, 400)
+            sale = create_confirmed_sale(won, today, 600)
+            table = Sale.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.currency], [eur.id], where=table.id == sale.id))
+            Target.create([{
+                        'employee': north.id,
+                        'company': company.id,
+                        'period_type': 'month',
+                        'start_date': today,
+                        'basis': 'confirmed',
+                        'target_amount': Decimal(1000),
+                        }])
+            with Transaction().set_context(company=company.id):
+                record, = Performance.search([])
+            # 600 EUR at 2 EUR per USD are 300 USD
+            self.assertEqual(
+                money(record.achieved_amount), money(400 + 300))
+            self.assertEqual(record.achieved_count, 2)
+            self.assertEqual(record.achievement, 70.0)
 
     @with_transaction()
     def test_service(self):

@@ -1,6 +1,9 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "The system status measured by cron, read-only, watched by alerts"
+import datetime as dt
+import os
+import socket
 import unittest
 from unittest import mock
 
@@ -19,6 +22,18 @@ TASK = {
     'model': 'party.party', 'method': 'search', 'instances': [],
     'args': [[]], 'kwargs': {},
     }
+
+
+def beat_by_cron():
+    Cron = Pool().get('ir.cron')
+    Cron.run_once(Cron.search([('method', '=', 'crm.bi.heartbeat|beat')]))
+
+
+def probes():
+    "The probe tasks the queue workers have not run"
+    Queue = Pool().get('ir.queue')
+    return [t for t in Queue.search([('finished_at', '=', None)])
+        if t.data['method'] == 'answer_probe']
 
 
 def refresh_by_cron():
@@ -118,3 +133,67 @@ class StatusTestCase(unittest.TestCase):
                     Status.write(statuses[:1], {'name': "x"})
                 with self.assertRaises(AccessError):
                     Status.delete(statuses)
+
+    @with_transaction()
+    def test_heartbeats(self):
+        "Cron and workers beat; one stopped for 15 minutes is a problem"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Alert = pool.get('crm.bi.alert')
+        Status = pool.get('crm.bi.status')
+        company = create_company()
+        with set_company(company):
+            staff = create_bi_staff(company)
+            alert, = Alert.create([{
+                        'name': "Stale", 'company': company.id,
+                        'source': 'report', 'report_model': 'crm.bi.status',
+                        'aggregate': 'count',
+                        'report_domain': '[["problem", "=", true]]',
+                        'operator': '>', 'threshold': 0,
+                        'users': [('add', [staff['designer'].id])],
+                        }])
+            with frozen_clock(noon(Date.today())) as clock, \
+                    mock.patch.object(
+                        alert_module, 'send_message_transactional'):
+                beat_by_cron()
+                # The probe waits for a worker: no second one
+                beat_by_cron()
+                probe, = probes()
+                Status.refresh()
+                heartbeats = self.figures('heartbeat')
+                self.assertEqual(
+                    [(h.value, h.problem) for h in (
+                            heartbeats['cron'], heartbeats['worker'])],
+                    [(0, False), (None, False)])
+
+                # Neither cron nor a worker for 20 minutes
+                clock.now += dt.timedelta(minutes=20)
+                Status.refresh()
+                heartbeats = self.figures('heartbeat')
+                self.assertEqual(
+                    [(h.value, h.problem) for h in (
+                            heartbeats['cron'], heartbeats['worker'])],
+                    [(1200, True), (None, True)])
+                Alert.evaluate([alert])
+                self.assertEqual(
+                    [(e.value, e.state) for e in alert.evaluations],
+                    [(2, 'fired')])
+
+                # A worker answers the probe, the cron beats again
+                probe.run()
+                clock.now += dt.timedelta(minutes=1)
+                beat_by_cron()
+                Status.refresh()
+                heartbeats = self.figures('heartbeat')
+                self.assertEqual(
+                    [(h.value, h.problem) for h in (
+                            heartbeats['cron'], heartbeats['worker'])],
+                    [(0, False), (60, False)])
+                self.assertEqual(
+                    heartbeats['worker'].detail,
+                    '%s:%d' % (socket.gethostname(), os.getpid()))
+                self.assertEqual(len(probes()), 1)
+                self.assertIsNotNone(
+                    self.figures('queue')['last finished task'].last_run)
+                Alert.evaluate([alert])
+                self.assertEqual(alert.evaluations[0].state, 'cleared')
