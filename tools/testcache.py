@@ -194,7 +194,11 @@ def exact_modules(activate_module):
     class left with more suite modules: trytond would activate what is
     missing and cache that database under the name of fewer modules, so the
     tests would depend on their order and a cached database on code outside
-    its key"""
+    its key. On SQLite it is always a new copy: the database in memory is
+    one connection, so a transaction that a test starts (a cron run, a
+    queued task) commits what the test wrote, and the next class would
+    inherit it"""
+    from trytond import backend
     from trytond.tests.test_tryton import (
         DB_NAME, db_exist, drop_db, restore_db_cache)
 
@@ -204,8 +208,8 @@ def exact_modules(activate_module):
     def wrapper(modules, lang='en'):
         modules = minimal([modules] if isinstance(modules, str) else modules)
         wanted = set().union(*map(suite_depends, modules))
-        if db_exist(DB_NAME) and (
-                wanted != loaded_modules(DB_NAME) & suite_modules()):
+        if db_exist(DB_NAME) and (backend.name == 'sqlite'
+                or wanted != loaded_modules(DB_NAME) & suite_modules()):
             drop_db()
         with _cache_lock('-'.join(modules) + '--' + lang):
             if not db_exist(DB_NAME):
