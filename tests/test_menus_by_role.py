@@ -186,3 +186,19 @@ class MenusByRoleTestCase(unittest.TestCase):
                         Model = pool.get(box.act_window.res_model)
                         with check_access():
                             Model.search([], limit=1)
+
+    @with_transaction()
+    def test_home_leaves_out_boxes_of_other_groups(self):
+        "An analyst without the BI groups gets the boxes they may open"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        user, = User.create([{
+                    'login': 'reader', 'name': "Reader",
+                    'groups': [('add', [
+                                ModelData.get_id(
+                                    'crm_sales.group_crm_analyst')])],
+                    }])
+        self.assertEqual(
+            [a.act_window.id for a in user.dashboard_actions],
+            [ModelData.get_id('crm_bi.act_home_forecast')])

@@ -87,6 +87,10 @@ class User(metaclass=PoolMeta):
         for user_groups, members in by_groups.items():
             actions = next(
                 (a for g, a in homes if g in user_groups), [])
+            # A box the user's groups may not open is left out: an analyst
+            # without the BI groups has no KPI goals to see
+            actions = [a for a in actions
+                if not a.groups or {g.id for g in a.groups} & user_groups]
             if not actions:
                 continue
             # The domain of dashboard.action checks the groups of the context
