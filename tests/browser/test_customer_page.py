@@ -42,6 +42,8 @@ def test_customer_list_opens_customer_in_its_tab(server, page, errors):
     names = [r.inner_text() for r in rows.all()]
     assert not any("BI Analyst" in n for n in names)
     screenshot(page, 'customer-list-1366')
+    # The home opened at login is a tab too
+    tabs = page.locator('#tablist li').count()
 
     for attempt in range(3):
         row = rows.nth(attempt)
@@ -51,7 +53,7 @@ def test_customer_list_opens_customer_in_its_tab(server, page, errors):
         form = tab.locator('.form').first
         form.wait_for()
         page.wait_for_load_state('networkidle')
-        assert page.locator('#tablist li').count() == 1, attempt
+        assert page.locator('#tablist li').count() == tabs, attempt
         if attempt == 0:
             check_customer_page(form)
             screenshot(page, 'customer-from-list-1366')
@@ -67,17 +69,18 @@ def test_value_segments_open_in_their_tab(server, page, errors):
     """A double-click on a customer's name in Customer Value Segments opens
     the row in its tab: the name is text, not a link to a second tab"""
     sao_login(page, server, 'manager')
-    open_menu(page, 'CRM', 'Reporting', 'Customer Value Segments')
+    open_menu(page, 'CRM', 'Reports', 'Customer Value Segments')
     tab = page.locator('.tab-pane.active')
     rows = tab.locator('.treeview tbody tr:visible')
     rows.first.wait_for()
     page.wait_for_load_state('networkidle')
+    tabs = page.locator('#tablist li').count()
     name = [
         t.strip() for t in rows.first.inner_text().split('\t') if t.strip()][0]
     rows.first.get_by_text(name, exact=True).first.dblclick()
     tab.locator('.form').first.wait_for()
     page.wait_for_load_state('networkidle')
-    assert page.locator('#tablist li').count() == 1
+    assert page.locator('#tablist li').count() == tabs
     screenshot(page, 'customer-value-opened-1366')
     assert errors == []
 
