@@ -455,21 +455,7 @@
         document.querySelectorAll('.screen').forEach((s) => {
             s.hidden = s.id !== 'screen-' + name;
         });
-        opportunityForm.addEventListener('submit', (e) => {
-        e.preventDefault();
-        saveOpportunity();
-    });
-    for (const name of ['customer', 'knowledge']) {
-        document.getElementById(name + '-search').addEventListener(
-            'submit', (e) => {
-                e.preventDefault();
-                show(name === 'customer' ? 'customers' : name);
-            });
-    }
-    document.querySelectorAll('.back').forEach((b) => {
-        b.addEventListener('click', () => show(current));
-    });
-    document.querySelectorAll('#tabs button').forEach((b) => {
+        document.querySelectorAll('#tabs button').forEach((b) => {
             if (b.dataset.screen === name) {
                 b.setAttribute('aria-current', 'page');
             } else {
@@ -503,6 +489,21 @@
         await replay();
         await show(current);
     }
+
+    opportunityForm.addEventListener('submit', (e) => {
+        e.preventDefault();
+        saveOpportunity();
+    });
+    for (const name of ['customer', 'knowledge']) {
+        document.getElementById(name + '-search').addEventListener(
+            'submit', (e) => {
+                e.preventDefault();
+                show(name === 'customer' ? 'customers' : name);
+            });
+    }
+    document.querySelectorAll('.back').forEach((b) => {
+        b.addEventListener('click', () => show(current));
+    });
 
     document.getElementById('signin').addEventListener('submit', async (e) => {
         e.preventDefault();
