@@ -132,10 +132,10 @@ def test_analyst_story(server, browser):
     screenshot(page, 'crm_bi_story_graph')
 
     # The same rows as a list, after the pie: sao launches an action on a
-    # selected row
-    for _ in range(2):
-        tab.locator('button#switch_').click()
-        page.wait_for_load_state('networkidle')
+    # selected row. A switch is taken once the view before it is shown
+    tab.locator('button#switch_').click()
+    tab.locator('.graph .bb-chart-arcs').first.wait_for()
+    tab.locator('button#switch_').click()
     tab.locator('.treeview tbody tr').first.click()
 
     # The SQL behind the rows, with its values written in

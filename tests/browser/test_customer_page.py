@@ -5,6 +5,7 @@ page: the header, then the timeline, on a desktop and on a phone."""
 import sqlite3
 
 import pytest
+from playwright.sync_api import expect
 
 from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
 
@@ -51,14 +52,15 @@ def test_customer_list_opens_customer_in_its_tab(server, page, errors):
             t.strip() for t in row.inner_text().split('\t') if t.strip()][0]
         row.get_by_text(name, exact=True).first.dblclick()
         form = tab.locator('.form').first
-        form.wait_for()
-        page.wait_for_load_state('networkidle')
+        # Shown once its fields are loaded: a switch before that would
+        # write the previous customer's values into this one
+        expect(form.locator('input[name="name"]').first).to_have_value(name)
         assert page.locator('#tablist li').count() == tabs, attempt
         if attempt == 0:
             check_customer_page(form)
             screenshot(page, 'customer-from-list-1366')
         # Back to the list, as the list button does
-        page.locator('.tab-pane.active [title^="Switch"]').first.click()
+        tab.locator('button#switch_').click()
         form.wait_for(state='hidden')
         rows.first.wait_for()
         page.wait_for_load_state('networkidle')
