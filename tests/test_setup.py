@@ -82,7 +82,24 @@ def test_half_created_database_is_rebuilt():
     assert not os.path.exists(backend.db_path() / f'{name}.sqlite')
 
 
-def test_cache_key_follows_the_code_of_the_modules(tmp_path, monkeypatch):
+def clear_keys():
+    for function in [testcache.suite_depends, testcache.module_key,
+            testcache.tryton_pins]:
+        function.cache_clear()
+
+
+@pytest.fixture
+def keys_cleared():
+    """The keys are computed afresh, and again after the test: a key kept
+    from its files would name every later database of the test process,
+    which would then rebuild the cache"""
+    clear_keys()
+    yield
+    clear_keys()
+
+
+def test_cache_key_follows_the_code_of_the_modules(
+        tmp_path, monkeypatch, keys_cleared):
     "A test or a dependent module's change rebuilds no cached database"
     addons = tmp_path / 'addons'
     for module, depends in [('crm_a', ''), ('crm_b', 'crm_a')]:
@@ -96,9 +113,7 @@ def test_cache_key_follows_the_code_of_the_modules(tmp_path, monkeypatch):
     monkeypatch.setattr(testcache, 'ADDONS', addons)
 
     def keys():
-        for function in [testcache.suite_depends, testcache.module_key,
-                testcache.tryton_pins]:
-            function.cache_clear()
+        clear_keys()
         return testcache.key(['crm_a']), testcache.key(['party', 'crm_b'])
     a, b = keys()
     assert testcache.suite_depends('crm_b') == {'crm_a', 'crm_b'}
