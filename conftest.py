@@ -124,12 +124,13 @@ def _report_failed_subtests_only():
 
 
 def _install():
-    from tools import testcache, testpool
+    from tools import keptcache, testcache, testpool
 
     _database_name()
     _report_failed_subtests_only()
 
     testpool.install()
+    keptcache.install()
     if os.environ.get('DB_CACHE'):
         testcache.install()
 

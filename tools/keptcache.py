@@ -1,0 +1,45 @@
+# This file is part of the CRM suite.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""trytond's memory caches kept from one test to the next of a database.
+
+After each test, ``with_transaction`` rolls the transaction back and drops
+every memory cache of the database: the next test reads again the names of
+all models (about 0.5 s), the access rights, the views and the translations.
+The drop is not needed: as on a server, where transactions are rolled back
+without dropping anything, a cache cleared in a transaction is served from
+a cache of that transaction only, forgotten at its rollback; what a test
+commits clears the shared cache as a server's commit does. The caches are
+still dropped with the database they are of (``drop_db``) and when a
+database is restored from the cache under the name of another (a scenario's
+restore does not drop the database before).
+"""
+from trytond.cache import Cache
+from trytond.tests import test_tryton, tools
+from trytond.transaction import Transaction
+
+
+class KeptCache:
+    "trytond's Cache, but the drop after a test's rollback keeps the caches"
+
+    def __getattr__(self, name):
+        return getattr(Cache, name)
+
+    @staticmethod
+    def drop(dbname):
+        # with_transaction drops in the test's transaction, as a user;
+        # drop_db as user 0, without a database to work in
+        if not Transaction().user:
+            Cache.drop(dbname)
+
+
+def install():
+    test_tryton.Cache = KeptCache()
+    original = test_tryton.restore_db_cache
+
+    def restore_db_cache(name):
+        restored = original(name)
+        if restored:
+            Cache.drop(test_tryton.DB_NAME)
+        return restored
+    test_tryton.restore_db_cache = restore_db_cache
+    tools.restore_db_cache = restore_db_cache
