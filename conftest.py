@@ -124,9 +124,10 @@ def _report_failed_subtests_only():
 
 
 def _install():
+    # Before trytond's test module is imported: it reads the name then
+    _database_name()
     from tools import keptcache, testcache, testpool
 
-    _database_name()
     _report_failed_subtests_only()
 
     testpool.install()

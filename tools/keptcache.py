@@ -9,10 +9,12 @@ The drop is not needed: as on a server, where transactions are rolled back
 without dropping anything, a cache cleared in a transaction is served from
 a cache of that transaction only, forgotten at its rollback; what a test
 commits clears the shared cache as a server's commit does. The caches are
-still dropped with the database they are of (``drop_db``) and when a
-database is restored from the cache under the name of another (a scenario's
-restore does not drop the database before).
+still dropped with the database they are of: before it is dropped, copied
+into the cache or replaced by a restore (a scenario's restore does not drop
+the database first).
 """
+import functools
+
 from trytond.cache import Cache
 from trytond.tests import test_tryton, tools
 from trytond.transaction import Transaction
@@ -32,14 +34,24 @@ class KeptCache:
             Cache.drop(dbname)
 
 
+def _released(function):
+    """The function, run once this process's hold on the test database is
+    released: on PostgreSQL the cache's listener keeps a connection to it,
+    so it could be neither dropped nor copied as a template"""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        Cache.drop(test_tryton.DB_NAME)
+        return function(*args, **kwargs)
+    return wrapper
+
+
 def install():
     test_tryton.Cache = KeptCache()
-    original = test_tryton.restore_db_cache
-
-    def restore_db_cache(name):
-        restored = original(name)
-        if restored:
-            Cache.drop(test_tryton.DB_NAME)
-        return restored
-    test_tryton.restore_db_cache = restore_db_cache
-    tools.restore_db_cache = restore_db_cache
+    test_tryton.drop_db = _released(test_tryton.drop_db)
+    test_tryton.backup_db_cache = _released(test_tryton.backup_db_cache)
+    # A restore may replace a database under the name of another: its
+    # caches go with it
+    restore = _released(test_tryton.restore_db_cache)
+    test_tryton.restore_db_cache = restore
+    tools.restore_db_cache = restore
+    tools.backup_db_cache = test_tryton.backup_db_cache
