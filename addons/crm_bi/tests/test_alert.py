@@ -1,7 +1,6 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Threshold alerts evaluated by cron: fired once, re-armed once cleared"
-import contextlib
 import datetime as dt
 import unittest
 from decimal import Decimal
@@ -10,31 +9,12 @@ from unittest import mock
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.tools import as_user
-from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction
 
 from .. import alert as alert_module
-from .. import query as query_module
 from .goal_tools import create_bi_staff, create_goal, frozen_clock, noon
-from .tools import create_pipeline
-
-
-@contextlib.contextmanager
-def _cursor_of_the_test(statement, params, timeout):
-    cursor = Transaction().connection.cursor()
-    cursor.execute(query_module.postgresql_text(statement), params)
-    yield cursor
-
-
-def reading_uncommitted():
-    """On PostgreSQL a query reads on a connection of its own only what
-    is committed: run it in the test's transaction instead"""
-    if backend.name != 'postgresql':
-        return contextlib.nullcontext()
-    return mock.patch.object(
-        query_module, '_postgresql_cursor', _cursor_of_the_test)
+from .tools import create_pipeline, reading_uncommitted
 
 
 def evaluate_by_cron():

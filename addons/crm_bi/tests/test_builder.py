@@ -4,15 +4,12 @@
 import unittest
 from decimal import Decimal
 
-from trytond import backend
 from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
-from trytond.transaction import Transaction
 
-from ..query import check_sql, postgresql_text
-from .tools import create_pipeline
+from .tools import create_pipeline, reading_uncommitted
 
 
 class BuilderTestCase(unittest.TestCase):
@@ -68,14 +65,7 @@ class BuilderTestCase(unittest.TestCase):
         self.assertEqual(
             [(p.name, p.type, p.default) for p in query.parameters],
             [('company_1', 'integer', str(company.id))])
-        if backend.name == 'postgresql':
-            # The query's own connection reads only what is committed: the
-            # built statement runs in the test's transaction instead
-            cursor = Transaction().connection.cursor()
-            cursor.execute(
-                postgresql_text(check_sql(sql)), query.values())
-            rows = cursor.fetchall()
-        else:
+        with reading_uncommitted():
             _, rows, _ = query.execute(query.values())
         # Independently: the opportunities counted and summed in Python
         expected = {}

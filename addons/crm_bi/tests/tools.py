@@ -1,19 +1,40 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Crafted data shared by the tests of crm_bi"
+import contextlib
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 from dateutil.relativedelta import relativedelta
 
+from trytond import backend
 from trytond.modules.crm_sales.tests.tools import (
     SALESPERSON, create_customer, create_staff, create_teams)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from .. import query as query_module
+
 PASSWORD = 'A-long-enough-password-1'
 ANALYST = ['crm_sales.group_crm_analyst']
 SELLER = SALESPERSON + ['sale.group_sale']
+
+
+@contextlib.contextmanager
+def _cursor_of_the_test(statement, params, timeout):
+    cursor = Transaction().connection.cursor()
+    cursor.execute(query_module.postgresql_text(statement), params)
+    yield cursor
+
+
+def reading_uncommitted():
+    """On PostgreSQL a user's query reads on a connection of its own only
+    what is committed: run it in the test's transaction instead"""
+    if backend.name != 'postgresql':
+        return contextlib.nullcontext()
+    return mock.patch.object(
+        query_module, '_postgresql_cursor', _cursor_of_the_test)
 
 
 def next_month(today, months=1):
