@@ -126,11 +126,12 @@ def _report_failed_subtests_only():
 def _install():
     # Before trytond's test module is imported: it reads the name then
     _database_name()
-    from tools import keptcache, testcache, testpool
+    from tools import keptcache, testcache, testhash, testpool
 
     _report_failed_subtests_only()
 
     testpool.install()
+    testhash.install()
     keptcache.install()
     if os.environ.get('DB_CACHE'):
         testcache.install()

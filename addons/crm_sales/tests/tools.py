@@ -10,7 +10,8 @@ from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import with_transaction
+from trytond.tests import test_tryton
+from trytond.tests.test_tryton import DB_NAME, with_transaction
 from trytond.transaction import Transaction, check_access
 
 SALESPERSON = [
@@ -72,17 +73,35 @@ def as_user(user, access_check=True, **context):
 
 
 def with_company(func):
-    """Run the test in a transaction with a new company as self.company,
-    set up by the setup_company() method of the test case if it has one"""
+    """Run the test in a transaction with the company of its class as
+    self.company, set up by the setup_company() method of the test case if
+    it has one"""
     @functools.wraps(func)
     def wrapper(self):
-        company = create_company()
-        with set_company(company):
-            self.company = company
-            if hasattr(self, 'setup_company'):
-                self.setup_company()
-            return func(self)
-    return with_transaction()(wrapper)
+        company_id = class_company(type(self))
+
+        @with_transaction()
+        def run():
+            company = Pool().get('company.company')(company_id)
+            with set_company(company):
+                self.company = company
+                if hasattr(self, 'setup_company'):
+                    self.setup_company()
+                return func(self)
+        return run()
+    return wrapper
+
+
+def class_company(cls):
+    """The id of the company the tests of the class share: created and
+    committed before the first of them, dropped with the database after the
+    last (each test's own changes are rolled back)"""
+    if '_company_id' not in vars(cls):
+        with Transaction().start(DB_NAME, 1, close=True) as transaction:
+            cls._company_id = create_company().id
+            transaction.commit()
+        cls.addClassCleanup(test_tryton.drop_db)
+    return cls._company_id
 
 
 def create_customer(name="Customer", **address):
