@@ -18,7 +18,9 @@ from lxml import etree
 from sql import Literal
 from sql.aggregate import Max
 
+from trytond.modules.crm_sales.tests.tools import run_committed
 from trytond.pool import Pool
+from trytond.tests import test_tryton
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
@@ -46,12 +48,27 @@ NOT_OVERRIDABLE = {('stock', 'help', 'stock.location,type')}
 CHINESE = re.compile('[\u4e00-\u9fff]')
 
 
+def load_zh_cn():
+    """Give the view and report strings their English rows, then load
+    zh_CN"""
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    TranslationSet = pool.get('ir.translation.set', type='wizard')
+    session_id, _, _ = TranslationSet.create()
+    TranslationSet.execute(session_id, {}, 'set_')
+    lang, = Lang.search([('code', '=', 'zh_CN')])
+    Lang.load_translations([lang])
+
+
 class ZhCompleteTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         activate_module(MODULES)
+        # Once for the class: the database goes with it
+        run_committed(load_zh_cn)
+        cls.addClassCleanup(test_tryton.drop_db)
 
     def strings(self, modules):
         "[(module, type, name, English, has zh_CN)] of the modules"
@@ -86,16 +103,6 @@ class ZhCompleteTestCase(unittest.TestCase):
     @with_transaction()
     def test_zh_cn_complete(self):
         "No string of the suite's screens is left without zh_CN text"
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        TranslationSet = pool.get('ir.translation.set', type='wizard')
-
-        # The view and report strings get their English rows
-        session_id, _, _ = TranslationSet.create()
-        TranslationSet.execute(session_id, {}, 'set_')
-        lang, = Lang.search([('code', '=', 'zh_CN')])
-        Lang.load_translations([lang])
-
         modules = MODULES + UPSTREAM
         counts = {m: [0, 0] for m in modules}
         missing = []
@@ -119,10 +126,7 @@ class ZhCompleteTestCase(unittest.TestCase):
     def test_zh_cn_screens(self):
         "The sales screens and the menus read in Chinese"
         pool = Pool()
-        Lang = pool.get('ir.lang')
         Menu = pool.get('ir.ui.menu')
-        lang, = Lang.search([('code', '=', 'zh_CN')])
-        Lang.load_translations([lang])
 
         english = []
         with Transaction().set_context(language='zh_CN'):

@@ -90,6 +90,17 @@ def create_pipeline(company):
     return users, campaign
 
 
+def pipeline_records():
+    "Return the users by login and the campaign of create_pipeline"
+    pool = Pool()
+    User = pool.get('res.user')
+    Campaign = pool.get('marketing.campaign')
+    users = {u.login: u for u in User.search([
+                ('login', 'in', ['north', 'south', 'analyst'])])}
+    campaign, = Campaign.search([('name', '=', "spring")])
+    return users, campaign
+
+
 def create_cases(company, team):
     """Create three cases of the team opened on the first of this month:
     one answered in 2 h, resolved in 10 h, SLA met; one answered in 4 h,

@@ -20,6 +20,10 @@ class CommissionTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_partner'])
 
+    @classmethod
+    def setup_class_company(cls, company):
+        setup_accounting(company, Pool().get('ir.date').today())
+
     def setup_company(self):
         pool = Pool()
         Account = pool.get('account.account')
@@ -28,8 +32,6 @@ class CommissionTestCase(unittest.TestCase):
         ModelData = pool.get('ir.model.data')
         Plan = pool.get('commission.plan')
         Tier = pool.get('crm.partner.tier')
-        Date = pool.get('ir.date')
-        setup_accounting(self.company, Date.today())
         revenue, expense = [Account.search([
                     (f'type.{kind}', '=', True),
                     ('closed', '!=', True),

@@ -145,8 +145,9 @@ class CustomerTimelineTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_sales'])
 
-    def setup_company(self):
-        setup_accounting(self.company, datetime.date.today())
+    @classmethod
+    def setup_class_company(cls, company):
+        setup_accounting(company, datetime.date.today())
 
     @with_company
     def test_timeline_in_date_order(self):

@@ -12,7 +12,8 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.tests.test_tryton import DB_NAME, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import (
+    Transaction, TransactionError, check_access)
 
 SALESPERSON = [
     'crm_sales.group_crm_salesperson', 'sale_opportunity.group_opportunity']
@@ -93,15 +94,39 @@ def with_company(func):
 
 
 def class_company(cls):
-    """The id of the company the tests of the class share: created and
-    committed before the first of them, dropped with the database after the
-    last (each test's own changes are rolled back)"""
+    """The id of the company the tests of the class share, set up by the
+    setup_class_company() class method if it has one: created and committed
+    before the first of them, dropped with the database after the last (each
+    test's own changes are rolled back)"""
     if '_company_id' not in vars(cls):
-        with Transaction().start(DB_NAME, 1, close=True) as transaction:
-            cls._company_id = create_company().id
-            transaction.commit()
+        cls._company_id = run_committed(functools.partial(
+                _setup_class_company, cls))
         cls.addClassCleanup(test_tryton.drop_db)
     return cls._company_id
+
+
+def _setup_class_company(cls):
+    company = create_company()
+    if hasattr(cls, 'setup_class_company'):
+        with set_company(company):
+            cls.setup_class_company(company)
+    return company.id
+
+
+def run_committed(func):
+    """Return what func returns, run in a transaction committed at its end
+    and started again with the tables it must lock upfront, as trytond does
+    for a request and with_transaction for a test"""
+    extras = {}
+    while True:
+        try:
+            with Transaction().start(
+                    DB_NAME, 1, close=True, **extras) as transaction:
+                result = func()
+                transaction.commit()
+                return result
+        except TransactionError as error:
+            error.fix(extras)
 
 
 def create_customer(name="Customer", **address):
