@@ -54,15 +54,19 @@ class HomeTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_knowledge'])
 
-    def setup_company(self):
+    @classmethod
+    def setup_class_company(cls, company):
         "Two colleagues, salespersons and service agents: mine and theirs"
-        self.employees = [
-            create_employee(self.company, name) for name in ["Me", "Them"]]
-        self.users = [
-            create_user(
-                login, self.company, employee,
-                SALESPERSON + AGENT + OPPORTUNITY)
-            for login, employee in zip(['me', 'them'], self.employees)]
+        employees = [
+            create_employee(company, name) for name in ["Me", "Them"]]
+        return {
+            'employees': employees,
+            'users': [
+                create_user(
+                    login, company, employee,
+                    SALESPERSON + AGENT + OPPORTUNITY)
+                for login, employee in zip(['me', 'them'], employees)],
+            }
 
     def search_box(self, name, user, access_check=True):
         "The records of the box for the user: ids in the box's order"

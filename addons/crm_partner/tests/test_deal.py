@@ -24,9 +24,12 @@ class DealTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_partner'])
 
-    def setup_company(self):
-        self.partner = create_partner("Reseller One")
-        self.rival = create_partner("Reseller Two")
+    @classmethod
+    def setup_class_company(cls, company):
+        return {
+            'partner': create_partner("Reseller One"),
+            'rival': create_partner("Reseller Two"),
+            }
 
     def _deal(self, partner=None, **values):
         Deal = Pool().get('crm.partner.deal')

@@ -20,18 +20,18 @@ class AssignmentTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_sales'])
 
-    def setup_company(self):
+    @classmethod
+    def setup_class_company(cls, company):
         pool = Pool()
         Team = pool.get('crm.sales.team')
-        self.one = create_employee(self.company, "One")
-        self.two = create_employee(self.company, "Two")
-        self.three = create_employee(self.company, "Three")
-        self.team, = Team.create([{
+        one, two, three = [
+            create_employee(company, name) for name in ["One", "Two", "Three"]]
+        team, = Team.create([{
                     'name': "North",
-                    'company': self.company.id,
-                    'members': [('add', [
-                                self.one.id, self.two.id, self.three.id])],
+                    'company': company.id,
+                    'members': [('add', [one.id, two.id, three.id])],
                     }])
+        return {'one': one, 'two': two, 'three': three, 'team': team}
 
     def _rule(self, name, sequence=10, **values):
         Rule = Pool().get('crm.assignment.rule')

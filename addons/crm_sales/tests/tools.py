@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Helpers shared by the tests of crm_sales"
+import collections
 import datetime
 import functools
 from contextlib import contextmanager, nullcontext
@@ -9,6 +10,7 @@ from decimal import Decimal
 from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.model import Model
 from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.tests.test_tryton import DB_NAME, with_transaction
@@ -75,17 +77,20 @@ def as_user(user, access_check=True, **context):
 
 def with_company(func):
     """Run the test in a transaction with the company of its class as
-    self.company, set up by the setup_company() method of the test case if
-    it has one"""
+    self.company, with the records its class shares (see class_company) as
+    attributes, then set up by the setup_company() method of the test case
+    if it has one"""
     @functools.wraps(func)
     def wrapper(self):
-        company_id = class_company(type(self))
+        company_id, shared = class_company(type(self))
 
         @with_transaction()
         def run():
             company = Pool().get('company.company')(company_id)
             with set_company(company):
                 self.company = company
+                for name, value in shared.items():
+                    setattr(self, name, _instances(value))
                 if hasattr(self, 'setup_company'):
                     self.setup_company()
                 return func(self)
@@ -94,23 +99,49 @@ def with_company(func):
 
 
 def class_company(cls):
-    """The id of the company the tests of the class share, set up by the
-    setup_class_company() class method if it has one: created and committed
-    before the first of them, dropped with the database after the last (each
-    test's own changes are rolled back)"""
-    if '_company_id' not in vars(cls):
-        cls._company_id = run_committed(functools.partial(
+    """The id of the company the tests of the class share and the records
+    by name that its setup_class_company(company) class method returns, if
+    it has one: created and committed before the first test, dropped with
+    the database after the last (each test's own changes are rolled back)"""
+    if '_company' not in vars(cls):
+        cls._company = run_committed(functools.partial(
                 _setup_class_company, cls))
         cls.addClassCleanup(test_tryton.drop_db)
-    return cls._company_id
+    return cls._company
 
 
 def _setup_class_company(cls):
     company = create_company()
+    shared = {}
     if hasattr(cls, 'setup_class_company'):
         with set_company(company):
-            cls.setup_class_company(company)
-    return company.id
+            shared = cls.setup_class_company(company) or {}
+    return company.id, _references(shared)
+
+
+def _references(value):
+    "The value with each record replaced by its model name and id"
+    if isinstance(value, Model):
+        return _Reference(value.__name__, value.id)
+    if isinstance(value, dict):
+        return {k: _references(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_references(v) for v in value)
+    return value
+
+
+def _instances(value):
+    "The value with each reference replaced by its record"
+    if isinstance(value, _Reference):
+        return Pool().get(value.model)(value.id)
+    if isinstance(value, dict):
+        return {k: _instances(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_instances(v) for v in value)
+    return value
+
+
+_Reference = collections.namedtuple('_Reference', ['model', 'id'])
 
 
 def run_committed(func):

@@ -25,33 +25,34 @@ class EscalationTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['crm_service'])
 
-    def setup_company(self):
+    @classmethod
+    def setup_class_company(cls, company):
         pool = Pool()
         Team = pool.get('crm.sales.team')
         Level = pool.get('crm.service.escalation.level')
-        self.policy = create_policy(
-            self.company, [('normal', None, None, 2, 8)])
-        self.agent = create_employee(self.company, "Agent")
-        self.leader = create_employee(self.company, "Leader")
-        self.team, = Team.create([{
-                    'name': "Support", 'leader': self.leader.id,
-                    'members': [('add', [self.agent.id])],
+        agent = create_employee(company, "Agent")
+        leader = create_employee(company, "Leader")
+        team, = Team.create([{
+                    'name': "Support", 'leader': leader.id,
+                    'members': [('add', [agent.id])],
                     }])
-        self.agent_user = create_user(
-            'agent', self.company, self.agent, AGENT)
-        self.leader_user = create_user(
-            'leader', self.company, self.leader, MANAGER)
-        self.director = create_user(
-            'director', self.company,
-            create_employee(self.company, "Director"), AGENT)
-        self.level1, self.level2 = Level.create([{
+        director = create_user(
+            'director', company, create_employee(company, "Director"), AGENT)
+        level1, level2 = Level.create([{
                     'name': "Team leader", 'sequence': 1,
                     'recipient': 'leader', 'delay': dt.timedelta(),
                     }, {
                     'name': "Director", 'sequence': 2,
-                    'recipient': 'user', 'user': self.director.id,
+                    'recipient': 'user', 'user': director.id,
                     'delay': 2 * H,
                     }])
+        return {
+            'policy': create_policy(company, [('normal', None, None, 2, 8)]),
+            'agent': agent, 'leader': leader, 'team': team,
+            'agent_user': create_user('agent', company, agent, AGENT),
+            'leader_user': create_user('leader', company, leader, MANAGER),
+            'director': director, 'level1': level1, 'level2': level2,
+            }
 
     def notified(self, user):
         "Return the labels of the notifications of the user"
