@@ -188,8 +188,11 @@ def test_progress_on_terminal():
         step.detail("load party")
         time.sleep(1.2)
     output = stream.getvalue()
-    assert "\r\033[Kcrm: [1/3] activating: load party ... 1s" in output
-    assert output.endswith("crm: [1/3] activating: done in 1s\n")
+    # The seconds shown depend on the load of the machine
+    assert re.search(
+        r"\r\033\[Kcrm: \[1/3\] activating: load party \.\.\. [1-9]\d*s",
+        output)
+    assert re.search(r"crm: \[1/3\] activating: done in [1-9]\d*s\n$", output)
 
 
 def test_counts_are_of_test_functions(tmp_path):
