@@ -35,6 +35,20 @@ def money(*values):
     return tuple(Decimal(v).quantize(Decimal('0.01')) for v in values)
 
 
+def monthly_target(company, employee, today):
+    "Return a target of 1,000 confirmed this month for the employee"
+    Target = Pool().get('crm.target')
+    target, = Target.create([{
+                'employee': employee.id,
+                'company': company.id,
+                'period_type': 'month',
+                'start_date': today,
+                'basis': 'confirmed',
+                'target_amount': Decimal(1000),
+                }])
+    return target
+
+
 class ReportsTestCase(unittest.TestCase):
     "Test the report catalogue"
 
@@ -46,6 +60,15 @@ class ReportsTestCase(unittest.TestCase):
     @classmethod
     def setup_class_company(cls, company):
         create_pipeline(company)
+
+    def _north_won(self):
+        "Return North's salesperson and won opportunity"
+        Opportunity = Pool().get('sale.opportunity')
+        users, _ = pipeline_records()
+        north = users['north'].employee
+        won, = Opportunity.search([
+                ('employee', '=', north.id), ('state', '=', 'won')])
+        return north, won
 
     def _amounts(self, records, *names):
         return [money(*(getattr(r, n) for n in names)) for r in records]
@@ -154,26 +177,14 @@ class ReportsTestCase(unittest.TestCase):
         "Performance shows the target beside the confirmed sales achieved"
         pool = Pool()
         Date = pool.get('ir.date')
-        Opportunity = pool.get('sale.opportunity')
         Performance = pool.get('crm.bi.performance')
-        Target = pool.get('crm.target')
         from trytond.modules.crm_sales.tests.test_target import (
             create_confirmed_sale)
         company = self.company
-        users, _ = pipeline_records()
         today = Date.today()
-        north = users['north'].employee
-        won, = Opportunity.search([
-                ('employee', '=', north.id), ('state', '=', 'won')])
+        north, won = self._north_won()
         create_confirmed_sale(won, today, 400)
-        target, = Target.create([{
-                    'employee': north.id,
-                    'company': company.id,
-                    'period_type': 'month',
-                    'start_date': today,
-                    'basis': 'confirmed',
-                    'target_amount': Decimal(1000),
-                    }])
+        target = monthly_target(company, north, today)
         with Transaction().set_context(company=company.id):
             record, = Performance.search([])
         self.assertEqual(record.target, target)
@@ -191,34 +202,22 @@ class ReportsTestCase(unittest.TestCase):
         "Performance converts a sale in another currency at its date"
         pool = Pool()
         Date = pool.get('ir.date')
-        Opportunity = pool.get('sale.opportunity')
         Performance = pool.get('crm.bi.performance')
         Sale = pool.get('sale.sale')
-        Target = pool.get('crm.target')
         from trytond.modules.crm_sales.tests.test_target import (
             create_confirmed_sale)
         company = self.company
         eur = create_currency('eur')
         add_currency_rate(eur, 2)
-        users, _ = pipeline_records()
         today = Date.today()
-        north = users['north'].employee
-        won, = Opportunity.search([
-                ('employee', '=', north.id), ('state', '=', 'won')])
+        north, won = self._north_won()
         create_confirmed_sale(won, today, 400)
         sale = create_confirmed_sale(won, today, 600)
         table = Sale.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.update(
                 [table.currency], [eur.id], where=table.id == sale.id))
-        Target.create([{
-                    'employee': north.id,
-                    'company': company.id,
-                    'period_type': 'month',
-                    'start_date': today,
-                    'basis': 'confirmed',
-                    'target_amount': Decimal(1000),
-                    }])
+        monthly_target(company, north, today)
         with Transaction().set_context(company=company.id):
             record, = Performance.search([])
         # 600 EUR at 2 EUR per USD are 300 USD
