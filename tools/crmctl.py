@@ -469,7 +469,6 @@ class Suite:
 
     def __init__(self, name, args, env, logs=VAR / 'log'):
         self.name = name
-        self.niceness = 0
         self.log = logs / f'test-{name}.log'
         self.junit = logs / f'junit-{name}.xml'
         self.command = [str(BIN / 'python'), '-m', 'pytest', '-q', '-rfE',
@@ -485,9 +484,7 @@ class Suite:
         self.output = open(self.log, 'w')
         self.process = subprocess.Popen(
             self.command, env=self.env, cwd=ROOT, stdout=self.output,
-            stderr=subprocess.STDOUT,
-            preexec_fn=(lambda: os.nice(self.niceness)) if self.niceness
-            else None)
+            stderr=subprocess.STDOUT)
         return self
 
     def wait(self):
@@ -569,20 +566,15 @@ def _split_paths(args):
         in_browser + options if in_browser else None)
 
 
-# The niceness of the unit suites beside the browser suite
-UNIT_NICENESS = 10
-
-
 def run_suites(suites):
-    """Run the suites at once and return their exit codes. The browser
-    suite mostly waits (for Chromium, sao, the server): it runs first on
-    the cores whenever it needs them, the unit suites take the rest"""
+    """Run the unit suites at once, and the browser suite as soon as one of
+    them ends (so that both cores stay busy); return their exit codes"""
     codes = {}
-    if any(s.name == 'browser' for s in suites):
-        for suite in suites:
-            if suite.name != 'browser':
-                suite.niceness = UNIT_NICENESS
-    running = [s.start() for s in suites]
+    waiting = [s for s in suites if s.name == 'browser']
+    running = [s.start() for s in suites if s not in waiting]
+    if not running and waiting:
+        # Only browser tests were asked for
+        running.append(waiting.pop().start())
     names = ', '.join(s.name for s in suites)
     with Step(f"running the tests: {names} (logs in var/log/test-*.log)",
             every=60) as step:
@@ -592,6 +584,8 @@ def run_suites(suites):
                 running.remove(suite)
                 step.say(f"crm: {suite.name} tests ended in "
                     f"{suite.seconds:.0f}s")
+                if waiting:
+                    running.append(waiting.pop().start())
             step.detail(', '.join(s.progress() for s in running))
             time.sleep(1)
     return codes
