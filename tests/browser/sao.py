@@ -88,6 +88,35 @@ def open_record(page, server, login, model, record_id):
     return form
 
 
+# Whether the current tab of sao shows the record of the URL path
+_SHOWS_RECORD = """(path) => {
+    const tab = Sao.Tab.tabs.get_current();
+    try {
+        return Boolean(tab) && new RegExp('^' + path + '(;|$)').test(
+            decodeURIComponent(tab.get_url() || ''));
+    } catch (error) {
+        // A tab still loading has no URL yet
+        return false;
+    }
+}"""
+
+
+def open_in_session(page, model, record_id):
+    """Open the form of the record in the logged-in sao through its URL, as
+    a link to it does, and return the form
+
+    sao follows a new URL once its open tabs are loaded."""
+    path = f'model/{model}/{record_id}'
+    page.wait_for_load_state('networkidle')
+    page.evaluate('(hash) => { window.location.hash = hash; }',
+        f'#{DATABASE}/{path}')
+    page.wait_for_function(_SHOWS_RECORD, arg=path)
+    form = page.locator('.tab-pane.active .form').first
+    form.wait_for()
+    page.wait_for_load_state('networkidle')
+    return form
+
+
 def module_menus(server, module):
     "The path of names of every menu entry of the module with an action"
     path = server.backend.db_path() / f'{DATABASE}.sqlite'

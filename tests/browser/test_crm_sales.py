@@ -5,7 +5,9 @@ import sqlite3
 
 import pytest
 
-from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
+from .sao import (
+    DATABASE, open_in_session, open_menu, open_record, sao_login,
+    screenshot)
 
 MENUS = [
     ('CRM', 'Customers'),
@@ -59,10 +61,25 @@ def test_every_crm_menu_opens(server, page, errors):
         assert errors == [], f"{' > '.join(path)}: {errors}"
 
 
+@pytest.fixture(scope='module')
+def manager_session(server, browser):
+    """The page of one sao session of the manager, who opens record after
+    record in it, each in its tab, and the JavaScript errors it raises"""
+    context = browser.new_context(
+        viewport={'width': 1366, 'height': 850}, locale='en-US')
+    page = context.new_page()
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    sao_login(page, server, 'manager')
+    yield page, errors
+    context.close()
+
+
 @pytest.mark.parametrize('model,where', FORMS)
-def test_form_opens(server, page, errors, model, where):
-    form = open_record(
-        page, server, 'manager', model, first_id(server, model, where))
+def test_form_opens(server, manager_session, model, where):
+    page, errors = manager_session
+    errors.clear()
+    form = open_in_session(page, model, first_id(server, model, where))
     assert form.locator('input:visible').count() > 0
     assert errors == []
 
