@@ -7,12 +7,15 @@ module's locale/zh_CN.po, then the locale/override/zh_CN.po of the suite
 modules, which translate the strings of the upstream modules they depend on
 where upstream Tryton's zh_CN leaves them empty, fuzzy or in English. One
 query then counts, per module, the English strings without a usable zh_CN
-translation.
+translation. Each string the suite exports, as `trytond-admin
+--export-translations` gathers them, is also in its module's
+locale/zh_CN.po.
 """
 import pathlib
 import re
 import unittest
 
+import polib
 from lxml import etree
 
 from sql import Literal
@@ -121,6 +124,36 @@ class ZhCompleteTestCase(unittest.TestCase):
             print(f"  {module:24} {untranslated:4} of {total:4}")
         self.assertEqual(missing, [], "\n".join(
                 ["strings without zh_CN translation:"] + sorted(missing)))
+
+    @with_transaction()
+    def test_po_files_complete(self):
+        "Each string the suite modules export has its text in their .po"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        TranslationUpdate = pool.get('ir.translation.update', type='wizard')
+
+        lang, = Lang.search([('code', '=', 'zh_CN')])
+        lang.translatable = True
+        lang.save()
+        session_id, _, _ = TranslationUpdate.create()
+        TranslationUpdate.execute(
+            session_id, {'start': {'language': lang.id}}, 'update')
+
+        missing = []
+        for module in MODULES:
+            exported = polib.pofile(
+                Translation.translation_export('zh_CN', module).decode())
+            # What the .po file gives, whether or not it was loaded
+            given = {
+                (e.msgctxt, e.msgid) for e in polib.pofile(
+                    str(ADDONS / module / 'locale' / 'zh_CN.po'))
+                if e.msgstr}
+            missing.extend(
+                f"{module}: {e.msgctxt} {e.msgid!r}" for e in exported
+                if not e.msgstr and (e.msgctxt, e.msgid) not in given)
+        self.assertEqual(missing, [], "\n".join(
+                ["strings without zh_CN translation:"] + missing))
 
     @with_transaction()
     def test_zh_cn_screens(self):

@@ -9,7 +9,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import create_customer, post_invoice, setup_accounting
+from .tools import (
+    create_customer, post_invoice, setup_accounting, with_company)
 
 
 def create_payment_term(days):
@@ -30,6 +31,10 @@ class SegmentTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module(['crm_sales'])
+
+    @classmethod
+    def setup_class_company(cls, company):
+        setup_accounting(company, datetime.date.today())
 
     def _crafted_customers(self, company, today):
         """Return parties whose revenue is 50, 30, 10, 5, 5 and 0 where the
@@ -55,7 +60,7 @@ class SegmentTestCase(unittest.TestCase):
                     ('company', '=', company.id),
                     ])}
 
-    @with_transaction()
+    @with_company
     def test_segments_rfm_and_credit_risk(self):
         "ABC boundaries, RFM quintiles and credit risk on crafted revenue"
         pool = Pool()
@@ -63,105 +68,98 @@ class SegmentTestCase(unittest.TestCase):
         Party = pool.get('party.party')
         Configuration = pool.get('crm.configuration')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            today = Date.today()
-            setup_accounting(company, today)
-            self._crafted_customers(company, today)
-            config = Configuration(1)
-            config.segment_window_months = 2
-            config.save()
+        company = self.company
+        today = Date.today()
+        self._crafted_customers(company, today)
+        config = Configuration(1)
+        config.segment_window_months = 2
+        config.save()
 
-            PartyValue.recompute([company.id])
-            values = self._values(company)
+        PartyValue.recompute([company.id])
+        values = self._values(company)
 
-            self.assertEqual(
-                {n: v.segment for n, v in values.items()},
-                {'P1': 'A', 'P2': 'A', 'P3': 'B', 'P4': 'B',
-                    'P5': 'C', 'P6': 'C'})
-            self.assertEqual(
-                {n: v.revenue for n, v in values.items()},
-                {'P1': 50, 'P2': 30, 'P3': 10, 'P4': 5, 'P5': 5, 'P6': 0})
-            self.assertEqual(
-                {n: v.rfm_score for n, v in values.items()},
-                {'P1': '555', 'P2': '455', 'P3': '554', 'P4': '353',
-                    'P5': '253', 'P6': '111'})
-            self.assertEqual(values['P1'].invoice_count, 2)
-            self.assertEqual(values['P6'].invoice_count, 0)
-            self.assertEqual(
-                {n for n, v in values.items() if v.credit_risk}, {'P6'})
-            self.assertEqual(values['P6'].overdue_amount, 7)
-            self.assertEqual(values['P1'].overdue_amount, 0)
-            self.assertEqual(values['P1'].computed_date, today)
+        self.assertEqual(
+            {n: v.segment for n, v in values.items()},
+            {'P1': 'A', 'P2': 'A', 'P3': 'B', 'P4': 'B',
+                'P5': 'C', 'P6': 'C'})
+        self.assertEqual(
+            {n: v.revenue for n, v in values.items()},
+            {'P1': 50, 'P2': 30, 'P3': 10, 'P4': 5, 'P5': 5, 'P6': 0})
+        self.assertEqual(
+            {n: v.rfm_score for n, v in values.items()},
+            {'P1': '555', 'P2': '455', 'P3': '554', 'P4': '353',
+                'P5': '253', 'P6': '111'})
+        self.assertEqual(values['P1'].invoice_count, 2)
+        self.assertEqual(values['P6'].invoice_count, 0)
+        self.assertEqual(
+            {n for n, v in values.items() if v.credit_risk}, {'P6'})
+        self.assertEqual(values['P6'].overdue_amount, 7)
+        self.assertEqual(values['P1'].overdue_amount, 0)
+        self.assertEqual(values['P1'].computed_date, today)
 
-            # The party fields read and search the values
-            p1, = Party.search([('name', '=', 'P1')])
-            self.assertEqual(p1.crm_value_segment, 'A')
-            self.assertEqual(p1.crm_rfm_score, '555')
-            self.assertEqual(p1.crm_revenue, Decimal('50.00'))
-            self.assertFalse(p1.crm_credit_risk)
-            self.assertEqual(
-                {p.name for p in Party.search([
-                            ('crm_value_segment', '=', 'A')])},
-                {'P1', 'P2'})
-            self.assertEqual(
-                {p.name for p in Party.search([
-                            ('crm_value_segment', 'in', ['B', 'C']),
-                            ('name', 'like', 'P%'),
-                            ])},
-                {'P3', 'P4', 'P5', 'P6'})
-            self.assertEqual(
-                {p.name for p in Party.search([
-                            ('crm_credit_risk', '=', True)])},
-                {'P6'})
-            self.assertIn(
-                company.party,
-                Party.search([('crm_value_segment', '=', '')]))
+        # The party fields read and search the values
+        p1, = Party.search([('name', '=', 'P1')])
+        self.assertEqual(p1.crm_value_segment, 'A')
+        self.assertEqual(p1.crm_rfm_score, '555')
+        self.assertEqual(p1.crm_revenue, Decimal('50.00'))
+        self.assertFalse(p1.crm_credit_risk)
+        self.assertEqual(
+            {p.name for p in Party.search([
+                        ('crm_value_segment', '=', 'A')])},
+            {'P1', 'P2'})
+        self.assertEqual(
+            {p.name for p in Party.search([
+                        ('crm_value_segment', 'in', ['B', 'C']),
+                        ('name', 'like', 'P%'),
+                        ])},
+            {'P3', 'P4', 'P5', 'P6'})
+        self.assertEqual(
+            {p.name for p in Party.search([
+                        ('crm_credit_risk', '=', True)])},
+            {'P6'})
+        self.assertIn(
+            company.party,
+            Party.search([('crm_value_segment', '=', '')]))
 
-            # A higher threshold clears the flag; recompute replaces rows
-            config.credit_risk_threshold = Decimal(10)
-            config.save()
-            PartyValue.recompute([company.id])
-            self.assertEqual(PartyValue.search([], count=True), 6)
-            self.assertFalse(
-                any(v.credit_risk for v in self._values(company).values()))
+        # A higher threshold clears the flag; recompute replaces rows
+        config.credit_risk_threshold = Decimal(10)
+        config.save()
+        PartyValue.recompute([company.id])
+        self.assertEqual(PartyValue.search([], count=True), 6)
+        self.assertFalse(
+            any(v.credit_risk for v in self._values(company).values()))
 
-    @with_transaction()
+    @with_company
     def test_other_company(self):
         "Values are per company"
         pool = Pool()
         PartyValue = pool.get('crm.party.value')
         Party = pool.get('party.party')
         Date = pool.get('ir.date')
-        company = create_company()
+        company = self.company
         other = create_company("Other")
-        with set_company(company):
-            today = Date.today()
-            setup_accounting(company, today)
-            customer = create_customer("Customer")
-            post_invoice(company, customer, today, 100)
-            PartyValue.recompute([company.id])
-            self.assertEqual(customer.crm_value_segment, 'A')
-        with set_company(other):
+        customer = create_customer("Customer")
+        post_invoice(company, customer, Date.today(), 100)
+        PartyValue.recompute([company.id])
+        self.assertEqual(customer.crm_value_segment, 'A')
+        with set_company(other), \
+                Transaction().set_context(company=other.id):
             PartyValue.recompute([other.id])
             customer = Party(customer.id)
             self.assertEqual(customer.crm_value_segment, '')
             self.assertEqual(
                 Party.search([('crm_value_segment', '=', 'A')]), [])
 
-    @with_transaction()
+    @with_company
     def test_cron(self):
         "The cron recomputes the values of its companies"
         pool = Pool()
         Cron = pool.get('ir.cron')
         PartyValue = pool.get('crm.party.value')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company):
-            today = Date.today()
-            setup_accounting(company, today)
-            customer = create_customer("Customer")
-            post_invoice(company, customer, today, 100)
+        company = self.company
+        customer = create_customer("Customer")
+        post_invoice(company, customer, Date.today(), 100)
         cron, = Cron.search([
                 ('method', '=', 'crm.party.value|recompute_cron'),
                 ])
