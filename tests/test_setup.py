@@ -160,6 +160,25 @@ def test_cache_manifest_replaces_stale_databases(tmp_path):
     assert manifest.databases() == {'test-2'}
     assert testcache.modules_of('crm_a-party--create_company') == [
         'crm_a', 'party']
+    # The keys of the modules a database was made of are kept with it
+    keys = {'': 'tryton', 'crm_a': '1'}
+    assert manifest.replace('crm_a', 'postgresql:///test-2', keys) is None
+    assert manifest.entry('crm_a') == {
+        'file': 'postgresql:///test-2', 'modules': keys}
+    # A manifest of an earlier run has the files only
+    (tmp_path / 'manifest.json').write_text('{"crm_c": "/cache/c.dump"}')
+    assert manifest.entry('crm_c') == {'file': '/cache/c.dump', 'modules': {}}
+
+
+def test_stale_database_upgraded_for_changed_modules_only():
+    "A changed module is upgraded; other modules or Tryton's make it anew"
+    old = {'': 'tryton', 'crm_a': '1', 'crm_b': '1'}
+    assert testcache.changed_modules(old, dict(old)) == []
+    assert testcache.changed_modules(old, dict(old, crm_b='2')) == ['crm_b']
+    assert testcache.changed_modules(old, dict(old, crm_c='1')) is None
+    assert testcache.changed_modules(old, dict(old, **{'': 'new'})) is None
+    # A database of an earlier run without its keys
+    assert testcache.changed_modules({}, old) is None
 
 
 def test_progress_without_terminal():

@@ -19,7 +19,12 @@ first asked for: the cache never grows with the edits.
 A database missing from the cache is built on the cached database of the
 modules it builds on, one suite module less (``parent``): the module is
 activated on it as on a user's database, and Tryton's modules are installed
-once in a cold run, not once a suite module.
+once in a cold run, not once a suite module. After a change of a suite
+module's code, the database the change made stale is upgraded instead, as
+`trytond-admin -u` upgrades a user's database: the changed modules and
+those that depend on them are loaded again, in one pass a database instead
+of a chain of activations (a clean clone, as CI runs, builds every database
+from nothing).
 
 The test processes of a run (pytest-xdist workers) share the cache: a lock
 per cached database makes the first that needs it build it while the others
@@ -74,14 +79,31 @@ def module_key(module, translations):
 
 def key(modules, translations=False):
     "The key of a database where the modules are activated"
+    digest = hashlib.sha256(tryton_pins())
+    for module, module_hash in sorted(module_keys(modules).items()):
+        if module:
+            digest.update(f'{module}:{module_hash}'.encode())
+    return digest.hexdigest()[:16]
+
+
+def module_keys(modules, translations=False):
+    """The key of each suite module in a database where the modules are
+    activated, and of Tryton's pinned versions under ''"""
     suite = set()
     for module in modules:
         suite |= suite_depends(module)
-    digest = hashlib.sha256(tryton_pins())
-    for module in sorted(suite):
-        digest.update(
-            f'{module}:{module_key(module, translations)}'.encode())
-    return digest.hexdigest()[:16]
+    keys = {m: module_key(m, translations) for m in suite}
+    keys[''] = hashlib.sha256(tryton_pins()).hexdigest()
+    return keys
+
+
+def changed_modules(old_keys, new_keys):
+    """The suite modules to upgrade in a database made with old_keys so that
+    it is one of new_keys, or None when it must be made again (another
+    version of Tryton or other modules)"""
+    if set(old_keys) != set(new_keys) or old_keys[''] != new_keys['']:
+        return None
+    return sorted(m for m in new_keys if m and old_keys[m] != new_keys[m])
 
 
 @functools.cache
@@ -98,34 +120,46 @@ def modules_of(name):
 
 
 class Manifest:
-    "Which cached database serves each name, kept in a JSON file"
+    """Which cached database serves each name, with the keys of the modules
+    it was made of, kept in a JSON file"""
 
     def __init__(self, path):
         self.path = pathlib.Path(path)
 
     def _load(self):
         try:
-            return json.loads(self.path.read_text())
+            entries = json.loads(self.path.read_text())
         except (FileNotFoundError, ValueError):
             return {}
+        # A manifest of an earlier run may have the file only
+        return {name: entry if isinstance(entry, dict)
+            else {'file': entry, 'modules': {}}
+            for name, entry in entries.items()}
 
-    def replace(self, name, cache_file):
-        "Record cache_file for name; return the one it replaces, if any"
+    def entry(self, name):
+        "{'file': cache file, 'modules': module keys} of name, or None"
+        return self._load().get(name)
+
+    def replace(self, name, cache_file, modules=None):
+        """Record cache_file, made of the modules with their keys, for name;
+        return the file it replaces, if any"""
+        entry = {'file': cache_file, 'modules': modules or {}}
         with lock(self.path.name):
             entries = self._load()
             old = entries.get(name)
-            if old == cache_file:
+            if old == entry:
                 return None
-            entries[name] = cache_file
+            entries[name] = entry
             written = self.path.with_suffix('.tmp')
             written.write_text(json.dumps(entries, indent=1, sort_keys=True))
             written.replace(self.path)
-        return old
+        if old and old['file'] != cache_file:
+            return old['file']
 
     def databases(self):
         "The names of the cached PostgreSQL databases in the manifest"
-        return {f.rsplit('/', 1)[1] for f in self._load().values()
-            if f.startswith('postgresql://')}
+        return {e['file'].rsplit('/', 1)[1] for e in self._load().values()
+            if e['file'].startswith('postgresql://')}
 
 
 def manifest_path(backend_name):
@@ -160,14 +194,29 @@ def install():
     manifest = Manifest(manifest_path(backend.name))
 
     def db_cache_file(path, name):
-        cache_file = original(path, f'{name}@{key(modules_of(name))}')
-        stale = manifest.replace(name, cache_file)
-        if stale:
-            _remove(stale, backend.name)
-        return cache_file
+        return original(path, f'{name}@{key(modules_of(name))}')
     test_tryton._db_cache_file = db_cache_file
-    test_tryton.activate_module = exact_modules(test_tryton.activate_module)
-    tools.activate_modules = set_up_from_modules(tools.activate_modules)
+
+    backup = test_tryton.backup_db_cache
+    restore = test_tryton.restore_db_cache
+
+    @functools.wraps(backup)
+    def backup_db_cache(name):
+        backup(name)
+        _record(name, manifest)
+
+    @functools.wraps(restore)
+    def restore_db_cache(name):
+        if restore(name):
+            _record(name, manifest)
+            return True
+        return False
+    test_tryton.backup_db_cache = tools.backup_db_cache = backup_db_cache
+    test_tryton.restore_db_cache = tools.restore_db_cache = restore_db_cache
+    test_tryton.activate_module = exact_modules(
+        test_tryton.activate_module, manifest)
+    tools.activate_modules = set_up_from_modules(
+        tools.activate_modules, manifest)
 
 
 @functools.cache
@@ -189,7 +238,7 @@ def minimal(modules):
         if not any(m in all_depends(o) for o in modules - {m}))
 
 
-def exact_modules(activate_module):
+def exact_modules(activate_module, manifest):
     """A test class gets a database of its modules, not one that an earlier
     class left with more suite modules: trytond would activate what is
     missing and cache that database under the name of fewer modules, so the
@@ -213,7 +262,10 @@ def exact_modules(activate_module):
             drop_db()
         with _cache_lock('-'.join(modules) + '--' + lang):
             if not db_exist(DB_NAME):
-                if restore_db_cache(cache_name(modules, lang)):
+                name = cache_name(modules, lang)
+                if restore_db_cache(name):
+                    return
+                if lang == 'en' and upgrade_stale(name, manifest):
                     return
                 base = parent(modules)
                 if base:
@@ -245,7 +297,50 @@ def parent(modules):
     return None
 
 
-def set_up_from_modules(activate_modules):
+def _record(name, manifest):
+    """Record the cached database of name in the manifest: the one it
+    replaces goes"""
+    from trytond import backend
+    from trytond.tests import test_tryton
+
+    stale = manifest.replace(name,
+        test_tryton._db_cache_file(test_tryton.DB_CACHE, name),
+        module_keys(modules_of(name)))
+    if stale:
+        _remove(stale, backend.name)
+
+
+def upgrade_stale(name, manifest):
+    """Make the cached database of name from the one a change of suite
+    modules made stale, by upgrading them in it; False if there is none
+    that an upgrade makes current"""
+    from trytond.pool import Pool
+    from trytond.tests import test_tryton
+
+    entry = manifest.entry(name)
+    changed = entry and changed_modules(
+        entry['modules'], module_keys(modules_of(name)))
+    if not changed or not _restore(entry['file']):
+        return False
+    Pool(test_tryton.DB_NAME).init(update=changed)
+    test_tryton.backup_db_cache(name)
+    return True
+
+
+def _restore(cache_file):
+    "Restore the cached database of that file as the test database"
+    from trytond import backend
+    from trytond.cache import Cache
+    from trytond.tests import test_tryton
+
+    # What the test database had cached goes with it
+    Cache.drop(test_tryton.DB_NAME)
+    if backend.name == 'sqlite':
+        return test_tryton._sqlite_copy(cache_file, restore=True)
+    return test_tryton._pg_restore(cache_file)
+
+
+def set_up_from_modules(activate_modules, manifest):
     """A scenario's database with set-ups (a company, a chart) is made from
     the cached database of its modules, not by activating them again"""
     from trytond.tests import test_tryton, tools
@@ -261,6 +356,8 @@ def set_up_from_modules(activate_modules):
             if test_tryton.restore_db_cache(name):
                 return tools._get_config()
             test_tryton.drop_db()
+            if upgrade_stale(name, manifest):
+                return tools._get_config()
             test_tryton.activate_module(modules)
             config = tools._get_config()
             for function in setup:
