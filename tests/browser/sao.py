@@ -16,6 +16,17 @@ def screenshot(page, name):
     return path
 
 
+def new_page(browser, width=1366, height=850, **options):
+    """A page in a new context of the browser at that size, and the
+    JavaScript errors it raises; page.context closes both"""
+    context = browser.new_context(
+        viewport={'width': width, 'height': height}, **options)
+    page = context.new_page()
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    return page, errors
+
+
 def sao_login(page, server, login, path=''):
     """Log into sao as a person would: user name, then password
 

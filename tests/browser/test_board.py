@@ -6,7 +6,8 @@ the workflow or the user's rights forbid is refused and the card returns;
 at desktop and at phone width."""
 import sqlite3
 
-from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
+from .sao import (
+    DATABASE, new_page, open_menu, open_record, sao_login, screenshot)
 
 # Where the page's script counts the answered moves
 MOVES = "(n) => document.getElementById('board').dataset.moves === String(n)"
@@ -63,11 +64,8 @@ def open_board(context, page):
 def test_board_desktop(server, browser):
     """sales1 opens the board from the menu, drags a lead to Opportunity,
     then a lead to Won, which the workflow refuses"""
-    context = browser.new_context(
-        viewport={'width': 1366, 'height': 850}, locale='en-US')
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
+    page, errors = new_page(browser, locale='en-US')
+    context = page.context
     sao_login(page, server, 'sales1')
     board = open_board(context, page)
     board.on('pageerror', lambda error: errors.append(str(error)))
@@ -117,12 +115,9 @@ def test_board_phone(server, browser):
     """At phone width, in Chinese: sales2 drags a lead to the next column,
     which peeks at the right; the analyst, who reads only, is refused"""
     for login, allowed in [('sales2', True), ('analyst', False)]:
-        context = browser.new_context(
-            viewport={'width': 390, 'height': 844}, locale='zh-CN',
+        page, errors = new_page(browser, 390, 844, locale='zh-CN',
             is_mobile=True, has_touch=True)
-        page = context.new_page()
-        errors = []
-        page.on('pageerror', lambda error: errors.append(str(error)))
+        context = page.context
         sao_login(page, server, login)
         # At phone width the menu shows before the password is checked:
         # the session cookie comes with the answer of the login

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from .sao import (
-    DATABASE, open_in_session, open_menu, open_record, sao_login,
+    DATABASE, new_page, open_in_session, open_menu, open_record, sao_login,
     screenshot)
 
 MENUS = [
@@ -65,14 +65,10 @@ def test_every_crm_menu_opens(server, page, errors):
 def manager_session(server, browser):
     """The page of one sao session of the manager, who opens record after
     record in it, each in its tab, and the JavaScript errors it raises"""
-    context = browser.new_context(
-        viewport={'width': 1366, 'height': 850}, locale='en-US')
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
+    page, errors = new_page(browser, locale='en-US')
     sao_login(page, server, 'manager')
     yield page, errors
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.parametrize('model,where', FORMS)
