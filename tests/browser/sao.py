@@ -103,8 +103,8 @@ def open_record(page, server, login, model, record_id):
 _SHOWS_RECORD = """(path) => {
     const tab = Sao.Tab.tabs.get_current();
     try {
-        return Boolean(tab) && new RegExp('^' + path + '(;|$)').test(
-            decodeURIComponent(tab.get_url() || ''));
+        const url = decodeURIComponent((tab && tab.get_url()) || '');
+        return url === path || url.startsWith(path + ';');
     } catch (error) {
         // A tab still loading has no URL yet
         return false;
