@@ -13,7 +13,8 @@ import sqlite3
 from playwright.sync_api import expect
 
 from .sao import (
-    DATABASE, module_menus, open_menu, open_record, sao_login, screenshot)
+    DATABASE, module_menus, new_page, open_menu, open_record, sao_login,
+    screenshot)
 
 QUERY = "Opportunities by state"
 PARAMETER_QUERY = "Won revenue by month"
@@ -38,11 +39,8 @@ def assert_drawn(chart_page, series):
 
 def test_query_chart_from_sao(server, browser):
     "The Chart button of a query opens its bars in the same session"
-    context = browser.new_context(
-        viewport={'width': 1366, 'height': 850}, locale='en-US')
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
+    page, errors = new_page(browser, locale='en-US')
+    context = page.context
     id_ = query_id(server)
     form = open_record(page, server, 'analyst', 'crm.bi.query', id_)
     with context.expect_page() as popup:
@@ -67,12 +65,9 @@ def test_query_chart_from_sao(server, browser):
 
 def test_query_chart_on_phone(server, browser):
     "At phone width the chart fits the screen, in Chinese"
-    context = browser.new_context(
-        viewport={'width': 390, 'height': 844}, locale='zh-CN',
+    page, errors = new_page(browser, 390, 844, locale='zh-CN',
         is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
+    context = page.context
     sao_login(page, server, 'analyst')
     # At phone width the menu shows before the password is checked
     page.wait_for_load_state('networkidle')

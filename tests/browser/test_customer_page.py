@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from .sao import DATABASE, open_menu, open_record, sao_login, screenshot
+from .sao import (
+    DATABASE, new_page, open_menu, open_record, sao_login, screenshot)
 
 HEADER = ["Value Segment", "Revenue", "Receivable Today", "Owner"]
 
@@ -90,11 +91,7 @@ def test_value_segments_open_in_their_tab(server, page, errors):
 @pytest.mark.parametrize('width', [1366, 390])
 def test_customer_page(server, browser, width):
     "The customer's page reads on a desktop and on a phone"
-    context = browser.new_context(
-        viewport={'width': width, 'height': 844}, locale='en-US')
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
+    page, errors = new_page(browser, width, 844, locale='en-US')
     try:
         (party,), = query(server,
             "SELECT MIN(o.party) FROM sale_opportunity AS o "
@@ -108,7 +105,7 @@ def test_customer_page(server, browser, width):
             'document.documentElement.scrollWidth') <= width + 1
         assert errors == []
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_demo_sales_are_credited(server):

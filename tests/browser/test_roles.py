@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from .sao import DATABASE, sao_login, screenshot
+from .sao import DATABASE, new_page, sao_login, screenshot
 
 # login: (the boxes of the home, CRM entries seen, CRM entries not seen)
 ROLES = {
@@ -115,13 +115,9 @@ def overlap(a, b):
 @pytest.mark.parametrize('login', list(ROLES))
 def test_role_home_and_menu(server, browser, login, width, language):
     boxes, seen, unseen = ROLES[login]
-    context = browser.new_context(
-        viewport={'width': width, 'height': WIDTHS[width]},
+    page, errors = new_page(browser, width, WIDTHS[width],
         locale='zh-CN' if language == 'zh_CN' else 'en-US',
         is_mobile=width < 768, has_touch=width < 768)
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
     if language != 'en':
         set_language(server, login, language)
     try:
@@ -160,4 +156,4 @@ def test_role_home_and_menu(server, browser, login, width, language):
     finally:
         if language != 'en':
             set_language(server, login, 'en')
-        context.close()
+        page.context.close()

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tools.crmctl import secret
 
-from .sao import DATABASE, screenshot
+from .sao import DATABASE, new_page, screenshot
 
 WIDTHS = {'phone': (390, 844), 'desktop': (1366, 850)}
 
@@ -163,11 +163,7 @@ def test_web_form_in_browser(server, browser, size):
     """A visitor switches the form to Chinese, sees the required fields
     marked, attaches a photo, agrees to the privacy notice and sends"""
     width, height = WIDTHS[size]
-    context = browser.new_context(
-        viewport={'width': width, 'height': height}, locale='en-US')
-    page = context.new_page()
-    errors = []
-    page.on('pageerror', lambda error: errors.append(str(error)))
+    page, errors = new_page(browser, width, height, locale='en-US')
     try:
         page.goto(f'{server.url}{DATABASE}/crm_service/request')
         expect(page.locator('h1')).to_have_text("Request Service")
@@ -218,5 +214,5 @@ def test_web_form_in_browser(server, browser, size):
                 0, None, None, ['name'], {}], admin_session(server))
         assert [a['name'] for a in attachments] == ['jam.png']
     finally:
-        context.close()
+        page.context.close()
     assert errors == []
