@@ -160,6 +160,10 @@ def start():
             '-c listen_addresses=127.0.0.1', f'-p {port}',
             "-c unix_socket_directories=''",
             '-c synchronous_commit=off', '-c max_connections=200',
+            # A cluster of test and demo databases, made again at will: no
+            # flush to disk, which a checkpoint of each CREATE and DROP
+            # DATABASE would wait for
+            '-c fsync=off', '-c full_page_writes=off',
             '-c shared_buffers=256MB', '-c work_mem=32MB',
             ])
     result = _pg(
