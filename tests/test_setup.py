@@ -170,6 +170,30 @@ def test_cache_manifest_replaces_stale_databases(tmp_path):
     assert manifest.entry('crm_c') == {'file': '/cache/c.dump', 'modules': {}}
 
 
+def test_cache_manifest_one_set_up_database_a_class(tmp_path):
+    "A class's set-up keeps one database and its result, the newest"
+    manifest = testcache.Manifest(tmp_path / 'manifest.json')
+    name = 'crm_a--tests.test_a.ATestCase'
+    manifest.replace(f'{name}#1', '/cache/1.dump', result=[1, {'x': 2}])
+    # Restored: the result stays with its database
+    assert manifest.replace(f'{name}#1', '/cache/1.dump') is None
+    assert manifest.entry(f'{name}#1')['result'] == [1, {'x': 2}]
+    # The test code or the date changed: a new database replaces it
+    assert manifest.replace(f'{name}#2', '/cache/2.dump') == '/cache/1.dump'
+    assert 'result' not in manifest.entry(f'{name}#2')
+
+
+def test_set_up_key_follows_the_test_files_imported():
+    "A class's set-up is keyed on its test file and the test files it uses"
+    from trytond.modules.crm_bi.tests import test_attack_catalogue
+    files = testcache._test_files(test_attack_catalogue.__name__)
+    assert {(p.parent.parent.name, p.name) for p in files} == {
+        ('crm_bi', 'test_attack_catalogue.py'),
+        ('crm_bi', 'test_catalogue.py'), ('crm_bi', 'tools.py'),
+        ('crm_sales', 'tools.py'), ('crm_sales', 'rpc.py'),
+        }
+
+
 def test_stale_database_upgraded_for_changed_modules_only():
     "A changed module is upgraded; other modules or Tryton's make it anew"
     old = {'': 'tryton', 'crm_a': '1', 'crm_b': '1'}

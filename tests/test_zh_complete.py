@@ -21,7 +21,7 @@ from lxml import etree
 from sql import Literal
 from sql.aggregate import Max
 
-from trytond.modules.crm_sales.tests.tools import run_committed
+from trytond.modules.crm_sales.tests.tools import set_up_class_data
 from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.tests.test_tryton import activate_module, with_transaction
@@ -70,7 +70,7 @@ class ZhCompleteTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(MODULES)
         # Once for the class: the database goes with it
-        run_committed(load_zh_cn)
+        set_up_class_data(cls, load_zh_cn)
         cls.addClassCleanup(test_tryton.drop_db)
 
     def strings(self, modules):

@@ -26,18 +26,28 @@ those that depend on them are loaded again, in one pass a database instead
 of a chain of activations (a clean clone, as CI runs, builds every database
 from nothing).
 
+The data that a test class sets up for its tests (a company, its staff, a
+catalogue of deals) is cached the same way when the class asks for it
+(``set_up_class_data`` of crm_sales's test tools): the database it leaves
+and what it returns, keyed also on the code of the test files it comes from
+and on the date, since set-ups date their records from today.
+
 The test processes of a run (pytest-xdist workers) share the cache: a lock
 per cached database makes the first that needs it build it while the others
 wait and then copy it.
 """
+import ast
 import configparser
 import contextlib
 import fcntl
 import functools
 import hashlib
+import importlib.util
 import json
+import datetime
 import os
 import pathlib
+import sys
 
 from . import ROOT
 
@@ -137,16 +147,21 @@ class Manifest:
             for name, entry in entries.items()}
 
     def entry(self, name):
-        "{'file': cache file, 'modules': module keys} of name, or None"
-        return self._load().get(name)
+        """{'file': cache file, 'modules': module keys, ...} of name, or
+        None"""
+        return self._load().get(slot(name))
 
-    def replace(self, name, cache_file, modules=None):
-        """Record cache_file, made of the modules with their keys, for name;
-        return the file it replaces, if any"""
-        entry = {'file': cache_file, 'modules': modules or {}}
+    def replace(self, name, cache_file, modules=None, **values):
+        """Record cache_file, made of the modules with their keys, for name,
+        with the values (those of the same file are kept); return the file
+        it replaces, if any"""
+        name = slot(name)
         with lock(self.path.name):
             entries = self._load()
             old = entries.get(name)
+            if old and old['file'] == cache_file:
+                values = {**old, **values}
+            entry = {**values, 'file': cache_file, 'modules': modules or {}}
             if old == entry:
                 return None
             entries[name] = entry
@@ -160,6 +175,12 @@ class Manifest:
         "The names of the cached PostgreSQL databases in the manifest"
         return {e['file'].rsplit('/', 1)[1] for e in self._load().values()
             if e['file'].startswith('postgresql://')}
+
+
+def slot(name):
+    """The name without the key of a set-up's code ('#...'): one database
+    of a slot is cached at a time"""
+    return name.split('#', 1)[0]
 
 
 def manifest_path(backend_name):
@@ -188,6 +209,7 @@ def _cache_lock(name):
 def install():
     "Key trytond's test database cache on the code (see the docstring)"
     from trytond import backend
+    from trytond.modules.crm_sales.tests import tools as crm_tools
     from trytond.tests import test_tryton, tools
 
     original = test_tryton._db_cache_file
@@ -217,6 +239,8 @@ def install():
         test_tryton.activate_module, manifest)
     tools.activate_modules = set_up_from_modules(
         tools.activate_modules, manifest)
+    crm_tools.class_set_up_cache = functools.partial(
+        cached_class_set_up, manifest=manifest)
 
 
 @functools.cache
@@ -297,15 +321,15 @@ def parent(modules):
     return None
 
 
-def _record(name, manifest):
-    """Record the cached database of name in the manifest: the one it
-    replaces goes"""
+def _record(name, manifest, **values):
+    """Record the cached database of name in the manifest, with the values:
+    the one it replaces goes"""
     from trytond import backend
     from trytond.tests import test_tryton
 
     stale = manifest.replace(name,
         test_tryton._db_cache_file(test_tryton.DB_CACHE, name),
-        module_keys(modules_of(name)))
+        module_keys(modules_of(name)), **values)
     if stale:
         _remove(stale, backend.name)
 
@@ -367,8 +391,78 @@ def set_up_from_modules(activate_modules, manifest):
     return wrapper
 
 
+def cached_class_set_up(cls, run, manifest):
+    """Return what run() returns, the set-up of cls's data on the test
+    database: the cached database and result of an earlier run when the
+    modules' code, the code of the test files and the date are the same"""
+    from trytond.tests import test_tryton
+
+    from .testpool import loaded_modules
+
+    modules = minimal(loaded_modules(test_tryton.DB_NAME) & suite_modules())
+    name = '-'.join(modules) + f'--{cls.__module__}.{cls.__qualname__}'
+    name += '#' + set_up_key(cls, modules)
+    cache_file = test_tryton._db_cache_file(test_tryton.DB_CACHE, name)
+    with _cache_lock(slot(name)):
+        entry = manifest.entry(name)
+        if (entry and entry['file'] == cache_file and 'result' in entry
+                and _exists(cache_file)):
+            test_tryton.drop_db()
+            if test_tryton.restore_db_cache(name):
+                return entry['result']
+        result = run()
+        test_tryton.backup_db_cache(name)
+        _record(name, manifest, result=result)
+        return result
+
+
+def set_up_key(cls, modules):
+    """A key of the test files that cls's module is made of (itself and the
+    test modules of the suite it imports), of the modules' translations
+    (which a set-up may load) and of today's date"""
+    digest = hashlib.sha256(datetime.date.today().isoformat().encode())
+    for module in sorted(set().union(*map(suite_depends, modules))):
+        digest.update(module_key(module, True).encode())
+    for path in sorted(_test_files(cls.__module__)):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _test_files(module_name, seen=None):
+    "The files of the test module and of the suite's test modules it imports"
+    seen = set() if seen is None else seen
+    seen.add(module_name)
+    module = sys.modules[module_name]
+    package = module_name if hasattr(module, '__path__') else (
+        module_name.rpartition('.')[0])
+    tree = ast.parse(pathlib.Path(module.__file__).read_bytes())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name(
+                '.' * node.level + (node.module or ''), package)
+            # "from . import tools" imports a module
+            names = [base] + [f'{base}.{a.name}' for a in node.names]
+        else:
+            continue
+        for name in names:
+            if (name not in seen and name in sys.modules
+                    and name.startswith('trytond.modules.crm_')
+                    and '.tests' in name):
+                _test_files(name, seen)
+    return {pathlib.Path(sys.modules[m].__file__) for m in seen}
+
+
 def suite_modules():
     return {p.parent.name for p in ADDONS.glob('*/tryton.cfg')}
+
+
+def _exists(cache_file):
+    from trytond.tests.test_tryton import db_exist
+    if cache_file.startswith('postgresql://'):
+        return db_exist(cache_file.rsplit('/', 1)[1])
+    return os.path.exists(cache_file)
 
 
 def _remove(cache_file, backend_name):

@@ -4,11 +4,11 @@
 side, over JSON-RPC as sao"""
 from decimal import Decimal
 
-from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.rpc import RpcClient, RpcError
+from trytond.modules.crm_sales.tests.tools import set_up_class_data
 from trytond.tests.test_tryton import RouteTestCase
 
-from .test_catalogue import create_catalogue, run_committed
+from .test_catalogue import create_company_catalogue
 from .tools import PASSWORD
 
 
@@ -17,15 +17,10 @@ class AttackCatalogueTestCase(RouteTestCase):
     module = 'crm_bi'
 
     @classmethod
-    def setUpDatabase(cls):
-        run_committed(cls.create_data)
-
-    @classmethod
-    def create_data(cls):
-        company = create_company()
-        with set_company(company):
-            cls.ids = create_catalogue(company)
-        cls.company_id = company.id
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ids, cls.company_id = set_up_class_data(
+            cls, create_company_catalogue)
 
     def read(self, login, model, fields, **context):
         client = RpcClient(self.db_name)

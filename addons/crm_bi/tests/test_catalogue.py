@@ -9,11 +9,12 @@ from decimal import Decimal
 from trytond.model.exceptions import RequiredValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_sales.tests.tools import (
-    as_user, create_staff, create_teams, post_invoice, setup_accounting)
+    as_user, create_staff, create_teams, post_invoice, set_up_class_data,
+    setup_accounting)
 from trytond.modules.currency.tests import add_currency_rate, create_currency
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 
 from .tools import ANALYST, PASSWORD, SELLER
 
@@ -28,19 +29,12 @@ def money(*values):
         for v in values)
 
 
-def run_committed(func):
-    """Run func in a transaction committed at its end, started again with
-    the tables it must lock upfront as trytond does for a request (the
-    set-up of a class is not retried as a test's transaction is)"""
-    extras = {}
-    while True:
-        try:
-            with Transaction().new_transaction(**extras) as transaction:
-                result = func()
-                transaction.commit()
-                return result
-        except TransactionError as error:
-            error.fix(extras)
+def create_company_catalogue():
+    """Create a company and its catalogue (see create_catalogue); return the
+    ids of the catalogue and of the company"""
+    company = create_company()
+    with set_company(company):
+        return create_catalogue(company), company.id
 
 
 def create_catalogue(company):
@@ -267,15 +261,10 @@ class CatalogueTestCase(RouteTestCase):
     module = 'crm_bi'
 
     @classmethod
-    def setUpDatabase(cls):
-        run_committed(cls.create_data)
-
-    @classmethod
-    def create_data(cls):
-        company = create_company()
-        with set_company(company):
-            cls.ids = create_catalogue(company)
-        cls.company_id = company.id
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ids, cls.company_id = set_up_class_data(
+            cls, create_company_catalogue)
 
     def rows(self, name, fields, user='analyst', **context):
         "Return the rows of the report as the user as sorted tuples"

@@ -4,13 +4,13 @@
 import datetime as dt
 import json
 
-from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.crm_sales.tests.tools import as_user
+from trytond.modules.company.tests import set_company
+from trytond.modules.crm_sales.tests.tools import as_user, set_up_class_data
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .test_catalogue import create_catalogue, money, run_committed
+from .test_catalogue import create_company_catalogue, money
 
 
 class PartnerReportTestCase(RouteTestCase):
@@ -19,19 +19,19 @@ class PartnerReportTestCase(RouteTestCase):
     extras = ['crm_partner']
 
     @classmethod
-    def setUpDatabase(cls):
-        run_committed(cls.create_data)
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ids, cls.company_id = set_up_class_data(cls, cls.create_data)
 
-    @classmethod
-    def create_data(cls):
+    @staticmethod
+    def create_data():
         pool = Pool()
         Party = pool.get('party.party')
         Opportunity = pool.get('sale.opportunity')
         Assignment = pool.get('crm.partner.assignment')
-        company = create_company()
+        ids, company_id = create_company_catalogue()
+        company = pool.get('company.company')(company_id)
         with set_company(company):
-            cls.ids = create_catalogue(company)
-            cls.company_id = company.id
             pat, quinn = Party.create([{
                         'name': name, 'is_partner': True,
                         'partner_type': 'reseller',
@@ -62,6 +62,7 @@ class PartnerReportTestCase(RouteTestCase):
                         [table.state, table.response_date],
                         [state, answered and now - answered * hour],
                         where=table.id == assignment.id))
+        return ids, company_id
 
     def context(self, **context):
         pool = Pool()

@@ -14,7 +14,8 @@ from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
-    MANAGER, SALESPERSON, create_customer, create_staff, create_teams)
+    MANAGER, SALESPERSON, create_customer, create_staff, create_teams,
+    set_up_class_data)
 
 PASSWORD = 'A-long-enough-password-1'
 SELLER = SALESPERSON + ['sale.group_sale']
@@ -25,7 +26,14 @@ class BoardTestCase(RouteTestCase):
     module = 'crm_sales'
 
     @classmethod
-    def setUpDatabase(cls):
+    def setUpClass(cls):
+        super().setUpClass()
+        for name, id_ in set_up_class_data(cls, cls.create_data).items():
+            setattr(cls, name, id_)
+
+    @staticmethod
+    def create_data():
+        "Create the staff and their deals; return the deals' ids by name"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Lang = pool.get('ir.lang')
@@ -65,16 +73,19 @@ class BoardTestCase(RouteTestCase):
                 if state != 'lead':
                     Opportunity.write([opportunity], {'state': state})
                 return opportunity.id
-            cls.north_lead = deal('sales1', "North lead", 1000)
-            cls.north_move = deal('sales1', "North to move", 300)
-            cls.mate_lead = deal('mate', "Mate lead", 800)
-            cls.south_lead = deal('sales2', "South lead", 4000)
+            deals = {
+                'north_lead': deal('sales1', "North lead", 1000),
+                'north_move': deal('sales1', "North to move", 300),
+                'mate_lead': deal('mate', "Mate lead", 800),
+                'south_lead': deal('sales2', "South lead", 4000),
+                }
             deal('sales2', "South euro lead", 400, currency=euro.id)
             deal('sales2', "South opportunity", 1500, 'opportunity')
             deal('sales2', "South won", 700, 'won',
                 end_date=today - datetime.timedelta(days=5))
             deal('sales2', "South won long ago", 900, 'won',
                 end_date=today - datetime.timedelta(days=400))
+        return deals
 
     def login(self, login):
         client = self.client()

@@ -144,6 +144,22 @@ def _instances(value):
 _Reference = collections.namedtuple('_Reference', ['model', 'id'])
 
 
+# Set by the suite's test runner (tools/testcache.py) to keep the database
+# and result of a class's set-up between runs: (cls, run) -> run()
+class_set_up_cache = None
+
+
+def set_up_class_data(cls, func):
+    """Return what func returns, run committed (see run_committed) outside
+    any transaction to set up the data that cls's tests share; the result
+    must be JSON data. The suite's runner may give back the database and
+    result of an earlier run instead: func must not depend on the time of
+    day. Worth it for a set-up that takes longer than copying a database"""
+    if class_set_up_cache:
+        return class_set_up_cache(cls, lambda: run_committed(func))
+    return run_committed(func)
+
+
 def run_committed(func):
     """Return what func returns, run in a transaction committed at its end
     and started again with the tables it must lock upfront, as trytond does
