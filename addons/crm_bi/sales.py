@@ -6,6 +6,7 @@ from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.crm_sales.common import CompanyCurrencyGraphMixin
 from trytond.modules.crm_sales.target import (
     BASES, attribution_query, member_query)
 from trytond.modules.currency.fields import Monetary
@@ -64,7 +65,7 @@ def count(condition):
     return Sum(Case((condition, 1), else_=0))
 
 
-class ReportCurrencyMixin:
+class ReportCurrencyMixin(CompanyCurrencyGraphMixin):
     __slots__ = ()
 
     @classmethod

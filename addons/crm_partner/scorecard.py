@@ -16,6 +16,7 @@ from sql.conditionals import Case, Coalesce
 from sql.operators import Concat
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.crm_sales.common import CompanyCurrencyGraphMixin
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -96,7 +97,7 @@ def attributed_sales(company):
     return from_item, sale, assignment, where
 
 
-class Scorecard(ModelSQL, ModelView):
+class Scorecard(CompanyCurrencyGraphMixin, ModelSQL, ModelView):
     "The figures of a partner in the period of the context"
     __name__ = 'crm.partner.scorecard'
     __string__ = "Partner Scorecard"

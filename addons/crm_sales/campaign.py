@@ -12,6 +12,8 @@ from trytond.modules.marketing_campaign.sale_opportunity_reporting import (
     Marketing, MarketingContext)
 from trytond.pool import Pool
 
+from .common import CompanyCurrencyGraphMixin
+
 
 class CampaignAttributionContext(MarketingCampaignMixin, MarketingContext):
     __name__ = 'crm.campaign.attribution.context'
@@ -30,7 +32,7 @@ class CampaignAttributionContext(MarketingCampaignMixin, MarketingContext):
         return True
 
 
-class CampaignAttribution(Marketing):
+class CampaignAttribution(CompanyCurrencyGraphMixin, Marketing):
     "Upstream opportunities per marketing, with the revenue they won"
     __name__ = 'crm.campaign.attribution'
     __string__ = "Campaign Attribution"

@@ -1,5 +1,7 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
 from trytond.transaction import Transaction, check_access
 
 
@@ -23,3 +25,26 @@ def check_readable(records):
         Model = records[0].__class__
         with check_access():
             Model.read([r.id for r in records], ['id'])
+
+
+class CompanyCurrencyGraphMixin:
+    """A model of amounts in the currency of the context's company: its
+    graphs name each amount with that currency ("Revenue (USD)")"""
+    __slots__ = ()
+
+    @classmethod
+    def fields_view_get(cls, view_id=None, view_type='form', level=None):
+        result = super().fields_view_get(
+            view_id=view_id, view_type=view_type, level=level)
+        company = Transaction().context.get('company')
+        if view_type != 'graph' or not company or company < 0:
+            return result
+        code = Pool().get('company.company')(company).currency.code
+        # The cached result is left as it is
+        fields = dict(result['fields'])
+        for name, definition in fields.items():
+            field = cls._fields.get(name)
+            if isinstance(getattr(field, '_field', field), Monetary):
+                fields[name] = dict(definition,
+                    string=f"{definition['string']} ({code})")
+        return dict(result, fields=fields)

@@ -16,6 +16,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import StateAction, Wizard
 
+from .common import CompanyCurrencyGraphMixin
+
 SEGMENTS = [
     ('A', "A"),
     ('B', "B"),
@@ -29,7 +31,7 @@ def _number(value):
     return float(value) if backend.name == 'sqlite' else value
 
 
-class PartyValue(ModelSQL, ModelView):
+class PartyValue(CompanyCurrencyGraphMixin, ModelSQL, ModelView):
     __name__ = 'crm.party.value'
     __string__ = "Customer Value"
 

@@ -18,6 +18,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from .common import CompanyCurrencyGraphMixin
+
 PERIOD_MONTHS = {'month': 1, 'quarter': 3, 'year': 12}
 BASES = [
     ('confirmed', "Confirmed Sales"),
@@ -103,7 +105,7 @@ def member_query():
         )
 
 
-class Target(ModelSQL, ModelView):
+class Target(CompanyCurrencyGraphMixin, ModelSQL, ModelView):
     __name__ = 'crm.target'
     __string__ = "Sales Target"
 
@@ -357,7 +359,7 @@ class TargetAchievementContext(ModelView):
         return datetime.date(today.year, 12, 31)
 
 
-class TargetAchievement(ModelSQL, ModelView):
+class TargetAchievement(CompanyCurrencyGraphMixin, ModelSQL, ModelView):
     __name__ = 'crm.target.achievement'
     __string__ = "Target Achievement"
 

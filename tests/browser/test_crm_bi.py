@@ -124,6 +124,14 @@ def test_analyst_story(server, browser):
     tab = page.locator('.tab-pane.active')
     tab.locator('.graph svg').first.wait_for()
     assert tab.locator('.graph svg path').count() >= 1
+    # The amounts are named with their currency, the axis groups thousands
+    legend = tab.locator('.graph .bb-legend-item').all_text_contents()
+    assert any(t.endswith(" (USD)") for t in legend), legend
+    ticks = tab.locator('.graph .bb-axis-y .tick text').all_text_contents()
+    assert any(',' in t for t in ticks), ticks
+    # The stages by their names
+    stages = tab.locator('.graph .bb-axis-x .tick text').all_text_contents()
+    assert "Lead" in stages, stages
     screenshot(page, 'crm_bi_story_graph')
 
     # The same rows as a list, after the pie: sao launches an action on a

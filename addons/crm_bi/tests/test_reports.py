@@ -89,6 +89,16 @@ class ReportsTestCase(unittest.TestCase):
             [money(1000, 200), money(6000, 1200 + 3200)])
 
     @with_company
+    def test_graph_names_currency(self):
+        "A report's graph names its amounts with the company's currency"
+        Pipeline = Pool().get('crm.bi.pipeline')
+        code = self.company.currency.code
+        graph = Pipeline.fields_view_get(view_type='graph')['fields']
+        named = {n for n, f in graph.items()
+            if f['string'].endswith(f" ({code})")}
+        self.assertEqual(named, {'amount', 'weighted_amount'})
+
+    @with_company
     def test_pipeline_filters(self):
         "The pipeline follows the team, salesperson and campaign filters"
         pool = Pool()

@@ -235,6 +235,23 @@ class TargetTestCase(unittest.TestCase):
                     (today.replace(day=1), Decimal(500), 1)])
 
     @with_company
+    def test_graph_names_currency(self):
+        "The graph of targets names the amounts with the company's currency"
+        Target = Pool().get('crm.target')
+        code = self.company.currency.code
+        graph = Target.fields_view_get(view_type='graph')['fields']
+        for name in ['target_amount', 'achieved_amount']:
+            self.assertTrue(
+                graph[name]['string'].endswith(f" ({code})"), graph[name])
+        # Not in the list, where the amounts show their currency
+        tree = Target.fields_view_get(view_type='tree')['fields']
+        self.assertNotIn(code, tree['target_amount']['string'])
+        # Nor without a company to tell the currency
+        with Transaction().set_context(company=None):
+            graph = Target.fields_view_get(view_type='graph')['fields']
+        self.assertNotIn(code, graph['target_amount']['string'])
+
+    @with_company
     def test_salesperson_cannot_write(self):
         "A salesperson reads targets but cannot set them"
         pool = Pool()
