@@ -3,14 +3,26 @@
 """Each demo role logs into sao, at desk and phone width, in English and in
 Chinese: it lands on its home and sees its own menu (issue 17, items 2, 9
 and 11). Screenshots: var/screenshots/roles_<login>_<language>_<width>.png.
+
+After its home, each role goes on in the same session with its story: the
+pipeline board (a drag that changes the stage, one that is refused), a
+customer's page with its timeline, an article's text, a case's SLA timer.
 """
 import base64
+import contextlib
 import json
+import re
+import sqlite3
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
-from .sao import DATABASE, new_page, sao_login, screenshot
+from trytond.modules.crm_knowledge.search import html_to_text
+from trytond.modules.crm_sales.board import STAGES
+
+from .sao import DATABASE, new_page, open_in_session, sao_login, screenshot
+from .test_board import MOVES, drag, lead_card, state
 
 # login: (the boxes of the home, CRM entries seen, CRM entries not seen)
 ROLES = {
@@ -95,14 +107,163 @@ def rpc(server, method, params, session=None):
     return answer['result']
 
 
-def set_language(server, login, language):
-    "The user's language, as they choose it in their preferences"
+@contextlib.contextmanager
+def session(server, login):
+    "A JSON-RPC session of the user, as sao opens one"
     user_id, key = rpc(server, 'common.db.login',
         [login, {'password': server.password}, 'en'])[:2]
-    session = f'{login}:{user_id}:{key}'
-    rpc(server, 'model.res.user.set_preferences',
-        [{'language': language}, {}], session)
-    rpc(server, 'common.db.logout', [], session)
+    key = f'{login}:{user_id}:{key}'
+    try:
+        yield key
+    finally:
+        rpc(server, 'common.db.logout', [], key)
+
+
+def set_language(server, login, language):
+    "The user's language, as they choose it in their preferences"
+    with session(server, login) as key:
+        rpc(server, 'model.res.user.set_preferences',
+            [{'language': language}, {}], key)
+
+
+# What each role does after its home, in the same session: the board (a
+# drag that changes the stage, one that is refused), a customer's page, an
+# article, a case's SLA timer
+STORIES = {
+    'sales1': ['board', 'customer', 'article'],
+    'manager': ['board', 'customer', 'case'],
+    'agent': ['case', 'article'],
+    'analyst': ['board'],
+    }
+# The board's refusals: the workflow's (a converted deal is won by its
+# sales) or the rights' (the analyst reads only)
+REFUSED = {
+    'sales1': ('converted', "won when its sales are confirmed"),
+    'manager': ('converted', "won when its sales are confirmed"),
+    'analyst': ('lead', ""),
+    }
+LABELS = {
+    'en': {
+        'board': "Pipeline Board", 'customer': "Customer 360°",
+        'timeline': "Timeline", 'header': ["Value Segment", "Owner"],
+        'case': "Time Left"},
+    'zh_CN': {
+        'board': "销售管道看板", 'customer': "客户 360°",
+        'timeline': "时间线", 'header': ["价值分层", "负责人"],
+        'case': "剩余时间"},
+    }
+
+
+def query(server, sql, *args):
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
+def story(page, server, login, width, language):
+    "The role's story after its home; a screenshot of each step"
+    labels = LABELS[language]
+    for step in STORIES[login]:
+        if step == 'board':
+            board = board_story(page, server, login, width, language)
+            screenshot(board, f'roles_{login}_{language}_{width}_board')
+            board.close()
+            continue
+        if step == 'customer':
+            form = open_in_session(
+                page, 'party.party', customer_of(server, login))
+            for label in labels['header']:
+                assert form.locator(
+                    'label', has_text=label).first.is_visible(), label
+            assert labels['customer'] in form.locator(
+                '.nav-tabs li').first.inner_text()
+            assert form.get_by_text(
+                labels['timeline'], exact=True).first.is_visible()
+            form.locator('.treeview tbody tr').first.wait_for()
+        elif step == 'article':
+            (article, body), = query(server,
+                'SELECT id, body FROM crm_knowledge_article '
+                "WHERE state = 'published' AND body LIKE '<p>%' "
+                'ORDER BY id LIMIT 1')
+            form = open_in_session(page, 'crm.knowledge.article', article)
+            text = form.locator('.form-richtext .richtext').first
+            text.locator('div').first.wait_for()
+            first_line = html_to_text(body).splitlines()[0]
+            assert first_line in ' '.join(text.inner_text().split())
+        elif step == 'case':
+            (case,), = query(server,
+                'SELECT MIN(c.id) FROM crm_service_case AS c '
+                'LEFT JOIN res_user AS u ON u.employee = c.agent '
+                "WHERE c.state IN ('new', 'assigned', 'in_progress') "
+                'AND c.resolution_deadline IS NOT NULL '
+                "AND (u.login = ? OR ? = 'manager')", login, login)
+            form = open_in_session(page, 'crm.service.case', case)
+            assert form.get_by_text(labels['case']).first.is_visible()
+            # The colour of the time left, once its image is loaded
+            expect(form.locator('.form-image_ img').first).to_have_attribute(
+                'src', re.compile('.'))
+        width_shown = page.evaluate('document.documentElement.scrollWidth')
+        assert width_shown <= width + 1, (step, width_shown)
+        screenshot(page, f'roles_{login}_{language}_{width}_{step}')
+
+
+def customer_of(server, login):
+    "A customer with activities and a won deal the user may read"
+    (party,), = query(server,
+        'SELECT MIN(o.party) FROM sale_opportunity AS o '
+        'JOIN crm_activity AS a ON a.party = o.party '
+        'JOIN res_user AS u ON u.employee = o.employee '
+        "WHERE o.state = 'won' AND (u.login = ? OR ? = 'manager')",
+        login, login)
+    return party
+
+
+def board_story(page, server, login, width, language):
+    """Open the board in a new tab of the session; move a lead of the user
+    to Opportunity (and back to Lead as sao's button does) unless the role
+    reads only, and make a move the board refuses"""
+    board = page.context.new_page()
+    errors = []
+    board.on('pageerror', lambda error: errors.append(str(error)))
+    scope = 'all' if login == 'analyst' else 'mine'
+    board.goto(f'{server.url}{DATABASE}/crm_sales/board'
+        f'?scope={scope}&lang={language}')
+    board.wait_for_selector('#board')
+    assert board.locator('h1').inner_text() == LABELS[language]['board']
+    moves = 0
+    if login != 'analyst':
+        card = lead_card(board)
+        opportunity = int(card.get_attribute('data-id'))
+        drag(board, card, board.locator('ol[data-stage="opportunity"]'),
+            x=width - 20 if width < 768 else None)
+        moves += 1
+        board.wait_for_function(MOVES, arg=moves)
+        assert state(server, opportunity) == 'opportunity'
+        with session(server, login) as key:
+            rpc(server, 'model.sale.opportunity.lead',
+                [[opportunity], {}], key)
+        assert state(server, opportunity) == 'lead'
+    source, reason = REFUSED[login]
+    column = board.locator(f'ol[data-stage="{source}"]')
+    # At phone width, the column at the left edge, the next one peeking
+    column.evaluate("(list) => list.closest('section').scrollIntoView("
+        "{block: 'nearest', inline: 'start'})")
+    card = column.locator('li.card').first
+    refused = int(card.get_attribute('data-id'))
+    target = STAGES[STAGES.index(source) + 1]
+    drag(board, card, board.locator(f'ol[data-stage="{target}"]'),
+        x=width - 20 if width < 768 else None)
+    moves += 1
+    board.wait_for_function(MOVES, arg=moves)
+    status = board.locator('#board-status')
+    assert status.get_attribute('role') == 'alert'
+    if language == 'en':
+        assert reason in status.inner_text()
+    assert state(server, refused) == source
+    assert board.locator(
+        f'ol[data-stage="{source}"] li.card[data-id="{refused}"]').count()
+    assert errors == [], errors
+    return board
 
 
 def overlap(a, b):
@@ -152,6 +313,8 @@ def test_role_home_and_menu(server, browser, login, width, language):
             assert top['name']['width'] > 0
             assert not overlap(top['name'], top['badge']), top
             screenshot(page, f'roles_{login}_{language}_{width}_badge')
+
+        story(page, server, login, width, language)
         assert errors == [], errors
     finally:
         if language != 'en':
