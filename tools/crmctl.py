@@ -469,7 +469,6 @@ class Suite:
 
     def __init__(self, name, args, env, logs=VAR / 'log'):
         self.name = name
-        self.niceness = 0
         self.log = logs / f'test-{name}.log'
         self.junit = logs / f'junit-{name}.xml'
         self.command = [str(BIN / 'python'), '-m', 'pytest', '-q', '-rfE',
@@ -485,8 +484,7 @@ class Suite:
         self.output = open(self.log, 'w')
         self.process = subprocess.Popen(
             self.command, env=self.env, cwd=ROOT, stdout=self.output,
-            stderr=subprocess.STDOUT,
-            preexec_fn=lambda: os.nice(self.niceness))
+            stderr=subprocess.STDOUT)
         return self
 
     def wait(self):
@@ -523,11 +521,6 @@ class Suite:
 # Test processes a backend: the two backends' four share the two cores,
 # one running Python while another waits for PostgreSQL
 UNIT_WORKERS = max(2, (os.cpu_count() or 2) // 2)
-# The niceness of the unit suites beside the browser suite
-UNIT_NICENESS = 10
-# The demo database of the browser tests (tests/browser/conftest.py)
-BROWSER_DEMO = 'crm_browser_demo'
-BROWSER_SCALE = 0.1
 
 
 def test(options):
@@ -553,9 +546,7 @@ def test(options):
         suites.append(Suite('postgresql', unit_args, env))
     if browser_args is not None and options.browser:
         suites.append(Suite('browser', browser_args, Backend('sqlite').env()))
-    at_once = database_state(Backend('sqlite'), BROWSER_DEMO, BROWSER_SCALE,
-        fresh_demo=True) == 'ready'
-    codes = run_suites(suites, browser_at_once=at_once)
+    codes = run_suites(suites)
     return report(suites, codes, time.monotonic() - started)
 
 
@@ -575,21 +566,11 @@ def _split_paths(args):
         in_browser + options if in_browser else None)
 
 
-def run_suites(suites, browser_at_once=False):
-    """Run the unit suites at once and return the exit codes of all
-
-    The browser suite starts beside them when its demo database is ready:
-    it mostly waits (for Chromium, sao, the server), so it takes the cores
-    first whenever it needs them and the niced unit suites the rest. When
-    the demo must be built or updated first, it starts as soon as one of
-    the unit suites ends (so that both cores stay busy): beside both, the
-    build made browser tests time out."""
+def run_suites(suites):
+    """Run the unit suites at once, and the browser suite as soon as one of
+    them ends (so that both cores stay busy); return their exit codes"""
     codes = {}
     waiting = [s for s in suites if s.name == 'browser']
-    if browser_at_once and waiting:
-        for suite in suites:
-            suite.niceness = 0 if suite in waiting else UNIT_NICENESS
-        waiting = []
     running = [s.start() for s in suites if s not in waiting]
     if not running and waiting:
         # Only browser tests were asked for

@@ -6,8 +6,7 @@ import shutil
 import pytest
 
 from tools import ROOT
-from tools.crmctl import (
-    BROWSER_DEMO, BROWSER_SCALE, Backend, Server, ensure_database, free_port)
+from tools.crmctl import Backend, Server, ensure_database, free_port
 
 from .sao import DATABASE
 
@@ -23,9 +22,9 @@ def server():
     """The demo, built once for its code, served from a copy made for this
     run: what the tests change is gone at the next run"""
     backend = Backend('sqlite')
-    password = ensure_database(backend, BROWSER_DEMO, scale=BROWSER_SCALE,
-        quiet=True, fresh_demo=True)
-    backend.copy(BROWSER_DEMO, DATABASE)
+    password = ensure_database(
+        backend, f'{DATABASE}_demo', scale=0.1, quiet=True, fresh_demo=True)
+    backend.copy(f'{DATABASE}_demo', DATABASE)
     # The competitor pages of the tests are served on 127.0.0.1; trytond
     # reads the environment before its configuration file, which has no
     # [crm_knowledge] section
