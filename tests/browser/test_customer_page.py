@@ -55,7 +55,8 @@ def test_customer_list_opens_customer_in_its_tab(server, page, errors):
         form = tab.locator('.form').first
         # Shown once its fields are loaded: a switch before that would
         # write the previous customer's values into this one
-        expect(form.locator('input[name="name"]').first).to_have_value(name)
+        expect(form.locator('input[name="name"]').first).to_have_value(
+            name, timeout=30000)
         assert page.locator('#tablist li').count() == tabs, attempt
         if attempt == 0:
             check_customer_page(form)
