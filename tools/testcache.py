@@ -39,12 +39,12 @@ wait and then copy it.
 import ast
 import configparser
 import contextlib
+import datetime
 import fcntl
 import functools
 import hashlib
 import importlib.util
 import json
-import datetime
 import os
 import pathlib
 import sys

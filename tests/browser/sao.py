@@ -9,6 +9,13 @@ DATABASE = 'crm_browser'
 SCREENSHOTS = ROOT / 'var' / 'screenshots'
 
 
+def query(server, sql, *args):
+    "The rows of the SQL query on the database the browser tests serve"
+    path = server.backend.db_path() / f'{DATABASE}.sqlite'
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f'{name}.png'

@@ -2,21 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 """A salesperson opens a customer from the list of customers and reads its
 page: the header, then the timeline, on a desktop and on a phone."""
-import sqlite3
-
 import pytest
 from playwright.sync_api import expect
 
 from .sao import (
-    DATABASE, new_page, open_menu, open_record, sao_login, screenshot)
+    new_page, open_menu, open_record, query, sao_login, screenshot)
 
 HEADER = ["Value Segment", "Revenue", "Receivable Today", "Owner"]
-
-
-def query(server, sql):
-    path = server.backend.db_path() / f'{DATABASE}.sqlite'
-    with sqlite3.connect(path) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def check_customer_page(form):

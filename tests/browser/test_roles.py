@@ -12,7 +12,6 @@ import base64
 import contextlib
 import json
 import re
-import sqlite3
 import urllib.request
 
 import pytest
@@ -21,8 +20,10 @@ from playwright.sync_api import expect
 from trytond.modules.crm_knowledge.search import html_to_text
 from trytond.modules.crm_sales.board import STAGES
 
-from .sao import DATABASE, new_page, open_in_session, sao_login, screenshot
+from .sao import (
+    DATABASE, new_page, open_in_session, query, sao_login, screenshot)
 from .test_board import MOVES, drag, lead_card, state
+from .test_crm_knowledge import published_article
 
 # login: (the boxes of the home, CRM entries seen, CRM entries not seen)
 ROLES = {
@@ -154,12 +155,6 @@ LABELS = {
     }
 
 
-def query(server, sql, *args):
-    path = server.backend.db_path() / f'{DATABASE}.sqlite'
-    with sqlite3.connect(path) as connection:
-        return connection.execute(sql, args).fetchall()
-
-
 def story(page, server, login, width, language):
     "The role's story after its home; a screenshot of each step"
     labels = LABELS[language]
@@ -181,10 +176,7 @@ def story(page, server, login, width, language):
                 labels['timeline'], exact=True).first.is_visible()
             form.locator('.treeview tbody tr').first.wait_for()
         elif step == 'article':
-            (article, body), = query(server,
-                'SELECT id, body FROM crm_knowledge_article '
-                "WHERE state = 'published' AND body LIKE '<p>%' "
-                'ORDER BY id LIMIT 1')
+            article, body = published_article(server)
             form = open_in_session(page, 'crm.knowledge.article', article)
             text = form.locator('.form-richtext .richtext').first
             text.locator('div').first.wait_for()
