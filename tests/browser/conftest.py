@@ -8,7 +8,7 @@ import pytest
 from tools import ROOT
 from tools.crmctl import Backend, Server, ensure_database, free_port
 
-from .sao import DATABASE
+from .sao import DATABASE, screenshot
 
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -37,6 +37,23 @@ def server():
             yield server
         finally:
             server.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep a screenshot of every page open when a test fails, named after
+    the test, to see what sao showed"""
+    report = yield
+    browser = item.funcargs.get('browser')
+    if report.failed and call.when == 'call' and browser:
+        name = ''.join(c if c.isalnum() else '_' for c in item.name)
+        pages = [p for c in browser.contexts for p in c.pages]
+        for i, page in enumerate(pages):
+            try:
+                screenshot(page, f'failed_{name}_{i}')
+            except Exception:
+                pass  # a page closing with its test
+    return report
 
 
 @pytest.fixture(scope='session')
