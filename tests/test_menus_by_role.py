@@ -81,6 +81,10 @@ MENUS = {
             'CRM / Proposals',
             ]),
     }
+# The number columns that are settings, not figures to chart
+SETTINGS = {
+    'id', 'sequence', 'version', 'weight', 'partner_capacity', 'threshold',
+    'row_limit', 'timeout'}
 # role: the boxes of their home, in order
 HOMES = {
     'manager': [
@@ -202,3 +206,33 @@ class MenusByRoleTestCase(unittest.TestCase):
         self.assertEqual(
             [a.act_window.id for a in user.dashboard_actions],
             [ModelData.get_id('crm_bi.act_home_forecast')])
+
+    @with_transaction()
+    def test_lists_with_numbers_have_graphs(self):
+        "Every CRM list that shows numbers has its graph a click away"
+        Menu = Pool().get('ir.ui.menu')
+        without = {}
+        for menu in Menu.search([]):
+            window = menu.action
+            if (menu.complete_name.startswith('CRM / ')
+                    and not menu.complete_name.startswith(
+                        'CRM / Configuration / ')
+                    and getattr(window, '__name__', None)
+                    == 'ir.action.act_window'):
+                numbers = self.numbers_without_graph(window)
+                if numbers:
+                    without[menu.complete_name] = numbers
+        self.assertEqual(without, {})
+
+    @staticmethod
+    def numbers_without_graph(window):
+        "The number columns of the window's list when it has no graph"
+        views = dict((t, v) for v, t in reversed(window.views)) or {
+            'tree': None}
+        if 'graph' in views or 'tree' not in views:
+            return []
+        Model = Pool().get(window.res_model)
+        fields = Model.fields_view_get(views['tree'], 'tree')['fields']
+        return sorted(n for n, f in fields.items()
+            if f['type'] in {'integer', 'float', 'numeric'}
+            and n not in SETTINGS)

@@ -29,6 +29,13 @@ MENUS = [
     ('CRM', 'Configuration', 'Scoring Rules'),
     ('CRM', 'Configuration', 'Scoring Models'),
     ]
+# Lists of numbers whose graph is a click away (list, graph, form)
+GRAPHS = [
+    ('CRM', 'Leads and Opportunities'),
+    ('CRM', 'Customers'),
+    ('CRM', 'Competitive Intelligence', 'Competitors'),
+    ('CRM', 'Service', 'Ratings'),
+    ]
 # One record of each model whose form the demo fills
 FORMS = [
     ('sale.opportunity', "state IN ('opportunity', 'converted')"),
@@ -58,6 +65,19 @@ def test_every_crm_menu_opens(server, page, errors):
     sao_login(page, server, 'manager')
     for path in MENUS:
         open_menu(page, *path)
+        assert errors == [], f"{' > '.join(path)}: {errors}"
+
+
+def test_lists_switch_to_their_graph(server, page, errors):
+    "The manager switches lists with numbers to their charts"
+    sao_login(page, server, 'manager')
+    for path in GRAPHS:
+        open_menu(page, *path)
+        tab = page.locator('.tab-pane.active')
+        tab.locator('.treeview tbody tr').first.wait_for()
+        tab.locator('button#switch_').click()
+        tab.locator('.graph svg path').first.wait_for()
+        screenshot(page, 'graph_' + path[-1].lower().replace(' ', '_'))
         assert errors == [], f"{' > '.join(path)}: {errors}"
 
 
