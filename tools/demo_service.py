@@ -26,6 +26,38 @@ SUBJECTS = {
     "Refund": ["Refund of a returned switch"],
     "Delivery": ["Parcel not delivered", "Wrong item delivered"],
     }
+MESSAGES = {
+    "Printer jams": "The office printer jams on every second page since "
+    "Monday. We cleaned the rollers as the manual says; it still jams.",
+    "Printing is slow": "Each page takes about a minute to come out, even "
+    "a one-page letter. It used to be instant.",
+    "Laptop does not boot": "My laptop shows the logo and turns itself off. "
+    "I have a customer presentation tomorrow morning.",
+    "Battery drains fast": "The battery is empty after an hour, though the "
+    "laptop is only three months old.",
+    "Server overheats": "The server room alarm went off twice this week; "
+    "the server's fans run at full speed all day.",
+    "Disk failure alarm": "The storage console reports a failing disk in "
+    "bay 3. Please send a replacement under our contract.",
+    "Installation fails": "The installer stops at 80% with error 1603. We "
+    "tried twice, as administrator.",
+    "Update breaks the login": "Since last night's update nobody in our "
+    "team can log in: the password is refused.",
+    "Licence key rejected": "The licence key from your e-mail is refused as "
+    "invalid. We copied it without spaces.",
+    "More seats needed": "We hired four people this month and need four "
+    "more seats on our licence. What will it cost?",
+    "Invoice amount unclear": "The invoice is higher than the quotation we "
+    "signed. Which line is different?",
+    "Missing order number": "Our accounts department needs our order "
+    "number on the invoice before they can pay it.",
+    "Refund of a returned switch": "We sent the switch back two weeks ago "
+    "with the return form and have not been refunded yet.",
+    "Parcel not delivered": "The tracking page says delivered, but nobody "
+    "here received the parcel.",
+    "Wrong item delivered": "We ordered the 24-port switch and received "
+    "the 8-port model.",
+    }
 RESOLUTIONS = ["Replaced the part under warranty.",
     "Explained the configuration on the phone.",
     "Sent a corrected invoice.", "Shipped the missing item."]
@@ -72,11 +104,13 @@ def populate(pool, rng, today):
     for state, count in STATES.items():
         for _ in range(count):
             category = rng.choice(leaves)
+            subject = rng.choice(SUBJECTS[category.name])
             party = rng.choice(customers)
             party_sales = [s for s in sales if s.party == party]
             sale = rng.choice(party_sales) if party_sales else None
             values.append({
-                    'subject': rng.choice(SUBJECTS[category.name]),
+                    'subject': subject,
+                    'description': MESSAGES[subject],
                     'party': party.id,
                     'channel': rng.choice(CHANNELS),
                     'category': category.id,

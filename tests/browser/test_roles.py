@@ -183,14 +183,19 @@ def story(page, server, login, width, language):
             first_line = html_to_text(body).splitlines()[0]
             assert first_line in ' '.join(text.inner_text().split())
         elif step == 'case':
-            (case,), = query(server,
-                'SELECT MIN(c.id) FROM crm_service_case AS c '
+            (case, words), = query(server,
+                'SELECT c.id, c.description FROM crm_service_case AS c '
                 'LEFT JOIN res_user AS u ON u.employee = c.agent '
                 "WHERE c.state IN ('new', 'assigned', 'in_progress') "
                 'AND c.resolution_deadline IS NOT NULL '
-                "AND (u.login = ? OR ? = 'manager')", login, login)
+                "AND (u.login = ? OR ? = 'manager') "
+                'ORDER BY c.id LIMIT 1', login, login)
             form = open_in_session(page, 'crm.service.case', case)
             assert form.get_by_text(labels['case']).first.is_visible()
+            # The customer's words, at the top
+            assert words
+            expect(form.locator('textarea[name="description"]')
+                ).to_have_value(words)
             # The colour of the time left, once its image is loaded
             expect(form.locator('.form-image_ img').first).to_have_attribute(
                 'src', re.compile('.'))
