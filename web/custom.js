@@ -9,22 +9,12 @@
  *   language writes them, with thousands separators (120,000 rather than
  *   120000); the server names the amounts with their currency;
  * - a category that is a selection field shows the label of its value
- *   ("Phone", not "phone");
- * - a count of records (a y field named "#") draws: sao 8.0 loads every
- *   y field of the records, and "#" is no field. */
+ *   ("Phone", not "phone"). */
 (function() {
     'use strict';
     var Chart = Sao.View.Graph.Chart;
     var bb_config = Chart.prototype._bb_config;
     var update_data = Chart.prototype.update_data;
-    var load = Sao.Record.prototype.load;
-
-    Sao.Record.prototype.load = function(name, async=true) {
-        if (name == '#') {
-            return async ? jQuery.when() : undefined;
-        }
-        return load.apply(this, arguments);
-    };
 
     Chart.prototype.update_data = function(group) {
         return update_data.call(this, group).then(data => {

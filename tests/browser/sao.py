@@ -40,9 +40,27 @@ def sao_login(page, server, login, path=''):
     sao opens the path of the URL (model/<name>/<id>) once logged in.
     """
     ask_password(page, server, login, path)
-    page.fill('#ask-dialog-entry', server.password)
-    page.keyboard.press('Enter')
+    for attempt in range(3):
+        page.fill('#ask-dialog-entry', server.password)
+        page.keyboard.press('Enter')
+        # Under load the password was once typed before its question was
+        # ready: the server refused it and sao asked again
+        answer = page.wait_for_function(_LOGIN_ANSWER, timeout=30000)
+        if answer.json_value() == 'in':
+            break
     page.wait_for_selector('#menu', state='visible', timeout=30000)
+
+
+# Whether sao is logged in ('in') or asks for the password again ('again')
+_LOGIN_ANSWER = """() => {
+    const session = Sao.Session.current_session;
+    if (session && session.user_id) {
+        return 'in';
+    }
+    const entry = document.querySelector('#ask-dialog-entry');
+    return (entry && entry.offsetParent !== null && !entry.value) ?
+        'again' : '';
+}"""
 
 
 def ask_password(page, server, login, path=''):
