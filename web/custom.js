@@ -9,7 +9,13 @@
  *   language writes them, with thousands separators (120,000 rather than
  *   120000); the server names the amounts with their currency;
  * - a category that is a selection field shows the label of its value
- *   ("Phone", not "phone"). */
+ *   ("Phone", not "phone").
+ *
+ * sao's forms: a form gives its widgets' values back to the record, and
+ * compares them with it, only once it has shown that record.  sao gives them back before it leaves the
+ * record (switch, close, next); a form still loading its fields then wrote
+ * its empty widgets over the values and asked whether to save a record
+ * nobody had changed. */
 (function() {
     'use strict';
     var Chart = Sao.View.Graph.Chart;
@@ -51,4 +57,37 @@
         });
         return config;
     };
+
+    var Form = Sao.View.Form;
+    var display = Form.prototype.display;
+    var set_value = Form.prototype.set_value;
+
+    Form.prototype.display = function() {
+        var record = this.record;
+        if (record !== this.shown_record) {
+            this.shown_record = null;
+        }
+        return jQuery.when(display.apply(this, arguments)).always(() => {
+            if (this.record === record) {
+                this.shown_record = record;
+            }
+        });
+    };
+
+    Form.prototype.set_value = function() {
+        if (this.record && (this.record === this.shown_record)) {
+            set_value.apply(this, arguments);
+        }
+    };
+
+    // Nor are the widgets of a record not shown yet compared with it
+    var modified = Object.getOwnPropertyDescriptor(
+        Form.prototype, 'modified').get;
+    Object.defineProperty(Form.prototype, 'modified', {
+        get: function() {
+            return Boolean(this.record && (this.record === this.shown_record)
+                && modified.call(this));
+        },
+        configurable: true,
+    });
 }());

@@ -121,6 +121,44 @@ def test_customer_360(server, page, errors):
     assert errors == []
 
 
+def test_form_left_while_loading_asks_nothing(server, page, errors):
+    """A customer opened and left before its page is filled is not taken
+    for modified: no save question, nothing written"""
+    held = []
+
+    def hold_read(route):
+        "Keep the reads of the customer's page until the switch is made"
+        data = route.request.post_data or ''
+        if held is not None and '"model.party.party.read"' in data:
+            held.append(route)
+        else:
+            route.continue_()
+
+    sao_login(page, server, 'manager')
+    open_menu(page, 'CRM', 'Customers')
+    tab = page.locator('.tab-pane.active')
+    tab.locator('.treeview tbody tr').first.wait_for()
+    page.wait_for_load_state('networkidle')
+    page.route(f'**/{DATABASE}/rpc/', hold_read)
+    tab.locator('.treeview tbody tr').first.dblclick()
+    tab.locator('.form').first.wait_for()
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the customer's page was read before it showed"
+    tab.locator('button#switch_').click()
+    routes, held = held, None
+    for route in routes:
+        route.continue_()
+    tab.locator('.form').first.wait_for(state='hidden')
+    page.wait_for_load_state('networkidle')
+    assert page.locator('.modal:visible').count() == 0
+    assert not page.evaluate(
+        '() => Sao.Tab.tabs.get_current().screen.modified()')
+    assert errors == []
+
+
 def test_salesperson_opens_own_pipeline(server, page, errors):
     "sales1 opens the opportunities on their pipeline, the team's a tab away"
     sao_login(page, server, 'sales1')
