@@ -179,9 +179,9 @@ def _address(party):
     return party.addresses[0] if party.addresses else None
 
 
-def customer_data(party, address=None, distance=None):
+def customer_data(party, address=None):
     address = address or _address(party)
-    data = {
+    return {
         'id': party.id,
         'name': party.rec_name,
         'phone': party.phone,
@@ -190,9 +190,6 @@ def customer_data(party, address=None, distance=None):
         'latitude': address.latitude if address else None,
         'longitude': address.longitude if address else None,
         }
-    if distance is not None:
-        data['distance'] = round(distance)
-    return data
 
 
 OPPORTUNITY_READ = [
@@ -370,27 +367,47 @@ def customers(query, offset, limit):
     return {'items': [customer_data(p) for p in parties]}
 
 
+NEARBY_READ = [
+    'party', 'party.rec_name', 'party.phone', 'city', 'latitude', 'longitude']
+
+
 def nearby(latitude, longitude, radius, offset, limit):
     """The customers with an address within radius metres, nearest first:
-    the index-friendly bounding box first, then the exact distance"""
+    the index-friendly bounding box first, then the exact distance on the
+    candidates' coordinates; only the page's customers are read, at once
+    and without the formatted address (the customer's own page has it)"""
     Address = Pool().get('party.address')
-    addresses = Address.search_bbox(
+    address = Address.__table__()
+    # The search's query keeps the access rights and record rules
+    allowed = Address.search_bbox(
         *geo.bounding_box(latitude, longitude, radius),
-        domain=[('party.active', '=', True)])
+        domain=[('party.active', '=', True)], order=[], query=True)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*address.select(
+            address.id, address.party, address.latitude, address.longitude,
+            where=address.id.in_(allowed)))
     found = {}
-    for address in addresses:
+    for address_id, party_id, address_latitude, address_longitude in cursor:
         distance = geo.distance(
-            latitude, longitude, address.latitude, address.longitude)
-        party = address.party
+            latitude, longitude, address_latitude, address_longitude)
         if distance <= radius and (
-                party.id not in found or distance < found[party.id][0]):
-            found[party.id] = (distance, address)
-    ranked = sorted(found.items(), key=lambda i: (i[1][0], i[0]))
+                party_id not in found or distance < found[party_id][0]):
+            found[party_id] = (distance, address_id)
+    ranked = sorted(found.values(), key=lambda f: (f[0], f[1]))
+    page = ranked[offset:offset + limit]
+    rows = {r['id']: r for r in Address.read(
+            [a for _, a in page], NEARBY_READ)}
     return {
         'total': len(ranked),
-        'items': [
-            customer_data(a.party, a, d)
-            for _, (d, a) in ranked[offset:offset + limit]],
+        'items': [{
+                'id': rows[a]['party'],
+                'name': rows[a]['party.']['rec_name'],
+                'phone': rows[a]['party.']['phone'],
+                'city': rows[a]['city'],
+                'latitude': rows[a]['latitude'],
+                'longitude': rows[a]['longitude'],
+                'distance': round(d),
+                } for d, a in page],
         }
 
 

@@ -212,6 +212,10 @@ class MobileAPITestCase(RouteTestCase):
         query = '/customers/nearby?latitude=%s&longitude=%s' % OFFICE
         near = self.ok(self.request('GET', query + '&radius=1000', key))
         self.assertEqual([c['id'] for c in near['items']], [self.near])
+        # A list item: the formatted address is on the customer's page
+        self.assertEqual(set(near['items'][0]), {
+                'id', 'name', 'phone', 'city', 'latitude', 'longitude',
+                'distance'})
         both = self.ok(self.request('GET', query + '&radius=10000', key))
         self.assertEqual(
             [c['id'] for c in both['items']], [self.near, self.far])
