@@ -12,12 +12,11 @@ from decimal import Decimal
 from http import HTTPStatus
 
 from werkzeug.exceptions import abort
-from werkzeug.utils import send_file
 
 from trytond.config import config
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.crm_sales.web import (
-    html_response, render, request_language)
+    html_response, render, request_language, script_response)
 from trytond.pool import Pool
 from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction, check_access
@@ -118,13 +117,7 @@ def chart(request, pool, query_id):
 @app.route('/<database_name>/crm_bi/static/<name>', methods=['GET'])
 def static(request, database_name, name):
     "Serve ECharts and the script that draws the charts"
-    if name == 'echarts.min.js':
-        path = echarts_path()
-    elif name == 'chart.js':
-        path = os.path.join(STATIC, name)
-    else:
-        abort(HTTPStatus.NOT_FOUND)
-    if not os.path.isfile(path):
-        abort(HTTPStatus.NOT_FOUND)
-    return send_file(
-        path, request.environ, mimetype='text/javascript', max_age=3600)
+    return script_response(request, {
+            'echarts.min.js': echarts_path(),
+            'chart.js': os.path.join(STATIC, 'chart.js'),
+            }, name)

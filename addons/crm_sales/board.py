@@ -25,14 +25,13 @@ from sql import Literal
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 from werkzeug.exceptions import abort
-from werkzeug.utils import send_file
 
 from trytond.config import config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.crm_sales.web import (
-    html_response, render, request_language)
+    html_response, render, request_language, script_response)
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import (
     Response, with_pool, with_transaction)
@@ -332,13 +331,7 @@ def move(request, pool):
 @app.route(PREFIX + '/static/<name>', methods=['GET'])
 def static(request, database_name, name):
     "Serve SortableJS and the script of the board"
-    if name == 'Sortable.min.js':
-        path = sortable_path()
-    elif name == 'board.js':
-        path = os.path.join(STATIC, name)
-    else:
-        abort(HTTPStatus.NOT_FOUND)
-    if not os.path.isfile(path):
-        abort(HTTPStatus.NOT_FOUND)
-    return send_file(
-        path, request.environ, mimetype='text/javascript', max_age=3600)
+    return script_response(request, {
+            'Sortable.min.js': sortable_path(),
+            'board.js': os.path.join(STATIC, 'board.js'),
+            }, name)

@@ -15,6 +15,8 @@ import os
 
 from jinja2 import (
     ChoiceLoader, Environment, FileSystemLoader, select_autoescape)
+from werkzeug.exceptions import abort
+from werkzeug.utils import send_file
 
 from trytond.i18n import gettext
 from trytond.protocols.wrappers import HTTPStatus, Response
@@ -96,3 +98,13 @@ def request_language(request, default=None):
     if lang in LANGUAGES:
         return LANGUAGES[lang]
     return default or browser_language(request)
+
+
+def script_response(request, scripts, name):
+    """Serve the script of scripts (file name: path) the request names; an
+    unknown name or a file not installed is not found"""
+    path = scripts.get(name)
+    if not path or not os.path.isfile(path):
+        abort(HTTPStatus.NOT_FOUND)
+    return send_file(
+        path, request.environ, mimetype='text/javascript', max_age=3600)
