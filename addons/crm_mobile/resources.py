@@ -179,17 +179,25 @@ def _address(party):
     return party.addresses[0] if party.addresses else None
 
 
-def customer_data(party, address=None):
+def customer_item(party, address=None):
+    "The customer as the lists give it: without the formatted address"
     address = address or _address(party)
     return {
         'id': party.id,
         'name': party.rec_name,
         'phone': party.phone,
-        'address': address.full_address if address else None,
         'city': address.city if address else None,
         'latitude': address.latitude if address else None,
         'longitude': address.longitude if address else None,
         }
+
+
+def customer_data(party, address=None):
+    "The customer with its formatted address (Tryton's, costly in a list)"
+    address = address or _address(party)
+    data = customer_item(party, address)
+    data['address'] = address.full_address if address else None
+    return data
 
 
 OPPORTUNITY_READ = [
@@ -364,7 +372,7 @@ def customers(query, offset, limit):
     domain = [('rec_name', 'ilike', f'%{query}%')] if query else []
     parties = Party.search(domain, offset=offset, limit=limit,
         order=[('name', 'ASC'), ('id', 'ASC')])
-    return {'items': [customer_data(p) for p in parties]}
+    return {'items': [customer_item(p) for p in parties]}
 
 
 NEARBY_READ = [

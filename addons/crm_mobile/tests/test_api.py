@@ -198,8 +198,10 @@ class MobileAPITestCase(RouteTestCase):
         key = self.sign_in()
         found = self.ok(self.request('GET', '/customers?q=bund', key))
         self.assertEqual([c['id'] for c in found['items']], [self.near])
+        self.assertNotIn('address', found['items'][0])
         summary = self.ok(self.request('GET', f'/customers/{self.near}', key))
         self.assertEqual(summary['name'], "Bund Trading")
+        self.assertTrue(summary['address'])
         self.assertEqual(
             [o['description'] for o in summary['open_opportunities']],
             ["Bund upgrade"])
