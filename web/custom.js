@@ -12,10 +12,10 @@
  *   ("Phone", not "phone").
  *
  * sao's forms: a form gives its widgets' values back to the record, and
- * compares them with it, only once it has shown that record.  sao gives them back before it leaves the
- * record (switch, close, next); a form still loading its fields then wrote
- * its empty widgets over the values and asked whether to save a record
- * nobody had changed. */
+ * compares them with it, only once it has shown that record.  sao gives
+ * them back before it leaves the record (switch, close, next); a form still
+ * loading its fields then wrote its empty widgets over the values and asked
+ * whether to save a record nobody had changed. */
 (function() {
     'use strict';
     var Chart = Sao.View.Graph.Chart;

@@ -401,7 +401,7 @@ def nearby(latitude, longitude, radius, offset, limit):
         if distance <= radius and (
                 party_id not in found or distance < found[party_id][0]):
             found[party_id] = (distance, address_id)
-    ranked = sorted(found.values(), key=lambda f: (f[0], f[1]))
+    ranked = sorted(found.values())
     page = ranked[offset:offset + limit]
     rows = {r['id']: r for r in Address.read(
             [a for _, a in page], NEARBY_READ)}

@@ -84,6 +84,15 @@ class MobileAPITestCase(RouteTestCase):
                     }, {
                     'name': "Nowhere Ltd",
                     }])
+        # Archived, and nearer the office than any customer: never listed
+        Party.create([{
+                    'name': "Closed Kiosk",
+                    'active': False,
+                    'addresses': [('create', [{
+                                    'city': "Shanghai",
+                                    'latitude': 31.2405,
+                                    'longitude': 121.4905}])],
+                    }])
         opportunity, rival_opportunity = Opportunity.create([{
                     'description': "Bund upgrade",
                     'party': near.id, 'company': company.id,
