@@ -5,8 +5,10 @@ import datetime as dt
 import unittest
 import json
 from decimal import Decimal
+from unittest.mock import patch
 
 from trytond.model.exceptions import AccessError
+from trytond.modules.crm_bi.common import META_COLUMNS
 from trytond.modules.crm_sales.tests.tools import (
     as_user, create_staff, with_company)
 from trytond.modules.currency.tests import add_currency_rate, create_currency
@@ -29,6 +31,10 @@ def rows(Report, fields, **context):
         records = Report.search([])
         return sorted(
             tuple(getattr(r, f) for f in fields) for r in records)
+
+
+class QueryRan(Exception):
+    "A report's query ran"
 
 
 def money(*values):
@@ -398,6 +404,53 @@ class ReportAccessTestCase(unittest.TestCase):
                     cursor.execute(values['sql_with_values'])
                     self.assertEqual(
                         sorted(r[0] for r in cursor), expected)
+
+    @with_company
+    def test_read_of_searched_rows(self):
+        """The rows of a report read after its search are what its query
+        gives, read without running the query again, and only by the user
+        who searched them"""
+        pool = Pool()
+        Team = pool.get('crm.sales.team')
+        company = self.company
+        users, _ = pipeline_records()
+        north, = Team.search([('name', '=', "North")])
+        create_cases(company, north)
+        pool.get('crm.target').create([{
+                    'team': north.id,
+                    'company': company.id,
+                    'period_type': 'month',
+                    'start_date': pool.get('ir.date').today(),
+                    'target_amount': Decimal(1000),
+                    }])
+        for name in REPORTS:
+            with self.subTest(report=name):
+                Report = pool.get(name)
+                names = [n for n in Report._fields if n not in META_COLUMNS]
+                names += [f'{n}.rec_name' for n in names
+                    if Report._fields[n]._type == 'many2one'] + [
+                    f'{n}:string' for n in names
+                    if Report._fields[n]._type == 'selection']
+                with as_user(users['analyst'], company=company.id):
+                    ids = [r.id for r in Report.search([])]
+                    self.assertTrue(ids)
+                    with patch.object(Report, 'table_query',
+                            side_effect=QueryRan):
+                        served = Report.read(ids, names)
+                    Report._searched.clear()
+                    queried = Report.read(ids, names)
+                key = lambda row: row['id']
+                self.assertEqual(
+                    sorted(served, key=key), sorted(queried, key=key))
+                with as_user(users['analyst'], company=company.id):
+                    Report.search([])
+                with as_user(users['south'], company=company.id), \
+                        patch.object(Report, 'table_query',
+                            side_effect=QueryRan):
+                    # Another user's read is refused or runs the query
+                    # under that user's rules
+                    with self.assertRaises((AccessError, QueryRan)):
+                        Report.read(ids, names)
 
     @with_company
     def test_show_sql_only_reports(self):
