@@ -7,8 +7,9 @@ import pytest
 
 from tools import ROOT
 from tools.crmctl import Backend, Server, ensure_database, free_port
+from tools.testcache import lock
 
-from .sao import DATABASE, screenshot
+from .sao import DATABASE, DEMO, WORKER, screenshot
 
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -22,15 +23,17 @@ def server():
     """The demo, built once for its code, served from a copy made for this
     run: what the tests change is gone at the next run"""
     backend = Backend('sqlite')
-    password = ensure_database(
-        backend, f'{DATABASE}_demo', scale=0.1, quiet=True, fresh_demo=True)
-    backend.copy(f'{DATABASE}_demo', DATABASE)
+    with lock(DEMO):
+        password = ensure_database(
+            backend, DEMO, scale=0.1, quiet=True, fresh_demo=True)
+        backend.copy(DEMO, DATABASE)
     # The competitor pages of the tests are served on 127.0.0.1; trytond
     # reads the environment before its configuration file, which has no
     # [crm_knowledge] section
     env = {'TRYTOND_CRM_KNOWLEDGE__ALLOWED_HOSTS': '127.0.0.1'}
     server = Server(backend, DATABASE, free_port(), cron=False, env=env)
-    with open(ROOT / 'var' / 'log' / 'browser-server.log', 'w') as log:
+    name = f'browser-server-{WORKER}.log' if WORKER else 'browser-server.log'
+    with open(ROOT / 'var' / 'log' / name, 'w') as log:
         server.start(log=log)
         try:
             server.password = password

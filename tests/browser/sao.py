@@ -1,11 +1,16 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """What a person does in sao, for the browser tests."""
+import os
 import sqlite3
 
 from tools import ROOT
 
-DATABASE = 'crm_browser'
+# The demo the tests start from, and the copy a test process serves (the
+# suite runs in two processes at once under pytest-xdist)
+DEMO = 'crm_browser_demo'
+WORKER = os.environ.get('PYTEST_XDIST_WORKER')
+DATABASE = f'crm_browser_{WORKER}' if WORKER else 'crm_browser'
 SCREENSHOTS = ROOT / 'var' / 'screenshots'
 
 
