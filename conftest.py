@@ -19,6 +19,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).parent
 ADDONS = ROOT / 'addons'
+# The longest test files first
+pytest_plugins = ['tools.testorder']
 
 
 def _addon_module_name(path):

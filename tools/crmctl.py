@@ -173,6 +173,10 @@ class Backend:
             if name not in keep:
                 self._pg_execute(f'DROP DATABASE IF EXISTS "{name}"')
 
+    def test_tablespace(self):
+        with self._connect() as connection:
+            return pgcluster.test_tablespace(connection)
+
     def _connect(self):
         import psycopg
         return psycopg.connect(self.uri + 'postgres', autocommit=True)
@@ -476,10 +480,12 @@ class Suite:
         self.junit = logs / f'junit-{name}.xml'
         self.command = [str(BIN / 'python'), '-m', 'pytest', '-q', '-rfE',
             f'--junitxml={self.junit}', *args]
-        self.env = env
+        self.env = dict(env, CRM_TEST_SUITE=name)
         self.process = None
         self.started = None
         self.seconds = 0
+        # CPU seconds of the suite's processes: user, system
+        self.cpu = (0, 0)
 
     def start(self):
         self.junit.unlink(missing_ok=True)
@@ -491,8 +497,11 @@ class Suite:
         return self
 
     def wait(self):
-        code = self.process.wait()
+        # wait4: the CPU of pytest, its workers, browsers and servers
+        _, status, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = code = os.waitstatus_to_exitcode(status)
         self.seconds = time.monotonic() - self.started
+        self.cpu = (usage.ru_utime, usage.ru_stime)
         self.output.close()
         return code
 
@@ -546,6 +555,9 @@ def test(options):
         backend.drop_test_databases(
             keep=testcache.Manifest(testcache.manifest_path(
                     'postgresql')).databases())
+        tablespace = backend.test_tablespace()
+        if tablespace:
+            env['CRM_PG_TABLESPACE'] = tablespace
         suites.append(Suite('postgresql', unit_args, env))
     if browser_args is not None and options.browser:
         if 'tests/browser' in browser_args:
@@ -554,8 +566,12 @@ def test(options):
             browser_args = ['-n', str(UNIT_WORKERS), '--dist', 'loadfile',
                 *browser_args]
         suites.append(Suite('browser', browser_args, Backend('sqlite').env()))
+    server_cpu = pgcluster.cpu_seconds() if unit_args is not None and (
+        options.backend != 'sqlite') else None
     codes = run_suites(suites)
-    return report(suites, codes, time.monotonic() - started)
+    if server_cpu is not None:
+        server_cpu = pgcluster.cpu_seconds() - server_cpu
+    return report(suites, codes, time.monotonic() - started, server_cpu)
 
 
 def _split_paths(args):
@@ -587,7 +603,7 @@ def run_suites(suites):
     with Step(f"running the tests: {names} (logs in var/log/test-*.log)",
             every=60) as step:
         while running:
-            for suite in [s for s in running if s.process.poll() is not None]:
+            for suite in [s for s in running if _ended(s.process)]:
                 codes[suite.name] = suite.wait()
                 running.remove(suite)
                 step.say(f"crm: {suite.name} tests ended in "
@@ -599,7 +615,16 @@ def run_suites(suites):
     return codes
 
 
-def report(suites, codes, seconds):
+def _ended(process):
+    "Whether the process ended, left unreaped for Suite.wait's wait4"
+    try:
+        return os.waitid(os.P_PID, process.pid,
+            os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def report(suites, codes, seconds, server_cpu=None):
     total = {'passed': 0, 'failed': 0, 'skipped': 0}
     ok = True
     for suite in suites:
@@ -612,12 +637,15 @@ def report(suites, codes, seconds):
         ok &= code == 0
         print(f"crm: {suite.name:<10} {counts['passed']:>5} passed "
             f"{counts['failed']:>4} failed {counts['skipped']:>4} skipped "
-            f"in {suite.seconds:6.0f}s  {status}")
+            f"in {suite.seconds:6.0f}s  {status}  (CPU {suite.cpu[0]:.0f}s "
+            f"user, {suite.cpu[1]:.0f}s system)")
         if code != 0:
             with open(suite.log) as log:
                 tail = log.readlines()[-60:]
             print(f"--- last lines of {suite.log.relative_to(ROOT)} ---")
             print(''.join(tail), end='')
+    if server_cpu is not None:
+        print(f"crm: PostgreSQL server CPU {server_cpu:.0f}s")
     print(f"crm: test suite wall time {seconds:.0f}s")
     print(f"{total['passed']} passed, {total['failed']} failed, "
         f"{total['skipped']} skipped")

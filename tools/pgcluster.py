@@ -8,6 +8,7 @@ whose generated password is kept in var/pg/password.
 """
 import glob
 import os
+import pathlib
 import pwd
 import secrets
 import shutil
@@ -26,6 +27,11 @@ PORT_FILE = PG_DIR / 'port'
 LOG_FILE = PG_DIR / 'postgresql.log'
 DEFAULT_PORT = 55432
 ROLE = 'tryton'
+# The tablespace of the test databases' working copies, in memory: this
+# machine's disk takes 1 ms to create a file, 2 s for the 1,800 files of a
+# test database, copied some 300 times a run (0.03 ms a file in /dev/shm)
+TEST_TABLESPACE = 'crm_tests'
+MEMORY = pathlib.Path('/dev/shm')
 
 
 def bin_dir():
@@ -179,6 +185,52 @@ def start():
 def stop():
     if (DATA_DIR / 'PG_VERSION').exists() and running():
         _pg('pg_ctl', 'stop', '-D', str(DATA_DIR), '-m', 'fast', cwd='/')
+
+
+def test_tablespace(connection):
+    """The name of the tablespace in memory for the test databases of the
+    private cluster, made (again after a reboot emptied /dev/shm) when
+    missing; None for a given server or without /dev/shm"""
+    if os.environ.get('CRM_PG_URI') or not MEMORY.is_dir():
+        return None
+    location = MEMORY / f'crm-pg-{_port()}'
+    found = connection.execute(
+        'SELECT pg_tablespace_location(oid) FROM pg_tablespace '
+        'WHERE spcname = %s', (TEST_TABLESPACE,)).fetchone()
+    if found and pathlib.Path(found[0]).is_dir():
+        return TEST_TABLESPACE
+    if found:
+        # Its test databases were dropped with their files gone
+        connection.execute(f'DROP TABLESPACE "{TEST_TABLESPACE}"')
+    location.mkdir(mode=0o700, exist_ok=True)
+    if _run_as():
+        shutil.chown(location, 'postgres', 'postgres')
+    connection.execute(
+        f"CREATE TABLESPACE \"{TEST_TABLESPACE}\" LOCATION '{location}'")
+    return TEST_TABLESPACE
+
+
+def cpu_seconds():
+    """The CPU seconds the private cluster's server and its processes have
+    used since it started (None when it does not run): ./crm test prints
+    them, as its pytest processes do not count them"""
+    try:
+        pid = int((DATA_DIR / 'postmaster.pid').read_text().split()[0])
+        with open(f'/proc/{pid}/stat') as stat:
+            fields = stat.read().rpartition(')')[2].split()
+        # utime, stime, then cutime, cstime: the ended backends
+        ticks = sum(map(int, fields[11:15]))
+        children = open(f'/proc/{pid}/task/{pid}/children').read().split()
+    except (OSError, ValueError, IndexError):
+        return None
+    for child in children:
+        try:
+            with open(f'/proc/{child}/stat') as stat:
+                fields = stat.read().rpartition(')')[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / os.sysconf('SC_CLK_TCK')
 
 
 def uri():

@@ -241,6 +241,29 @@ def install():
         tools.activate_modules, manifest)
     crm_tools.class_set_up_cache = functools.partial(
         cached_class_set_up, manifest=manifest)
+    if os.environ.get('CRM_PG_TABLESPACE'):
+        copies_in(os.environ['CRM_PG_TABLESPACE'])
+
+
+def copies_in(tablespace):
+    """Make the test database, copied from a cached template for each test
+    class and scenario, in that tablespace (in memory: see
+    tools/pgcluster.py); the templates stay in the default one"""
+    from psycopg.sql import SQL, Identifier
+
+    from trytond.backend.postgresql.database import Database
+    from trytond.tests import test_tryton
+
+    def create(cls, connection, database_name, template='template0'):
+        space = (tablespace if database_name == test_tryton.DB_NAME
+            else 'pg_default')
+        connection.cursor().execute(SQL(
+                "CREATE DATABASE {} TEMPLATE {} ENCODING 'unicode' "
+                "TABLESPACE {}").format(Identifier(database_name),
+                Identifier(template), Identifier(space)))
+        connection.commit()
+        cls._list_cache.clear()
+    Database.create = classmethod(create)
 
 
 @functools.cache
