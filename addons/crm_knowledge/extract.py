@@ -103,16 +103,20 @@ class RegionMissing(Exception):
 
 def normalise(text):
     "NFKC, one line per non-empty line, spaces collapsed"
-    # Checking is several times faster than normalising an English page
-    if not unicodedata.is_normalized('NFKC', text):
-        text = unicodedata.normalize('NFKC', text)
+    return '\n'.join(filter(None, map(_normalise_line, text.splitlines())))
+
+
+def _normalise_line(line):
+    # Line by line: a line break composes with nothing, and most lines of
+    # a page need no NFKC (checking is much faster than normalising)
+    if not unicodedata.is_normalized('NFKC', line):
+        line = unicodedata.normalize('NFKC', line)
     # A printable line has no space but ' ': it is left as it is when it
     # has no double, leading or trailing one (most lines of prose)
-    return '\n'.join(filter(None, (
-                line if line.isprintable() and '  ' not in line
-                and line[:1] != ' ' and line[-1:] != ' '
-                else ' '.join(line.split())
-                for line in text.splitlines())))
+    if (line.isprintable() and '  ' not in line
+            and line[:1] != ' ' and line[-1:] != ' '):
+        return line
+    return ' '.join(line.split())
 
 
 def _text(element):
@@ -143,13 +147,7 @@ def extract(text, rules=None, content_type='text/html'):
 def _normalise_again(content):
     """normalise() of a normalised text some parts were removed from: only
     the lines left with extra spaces are collapsed again"""
-    if not unicodedata.is_normalized('NFKC', content):
-        return normalise(content)
-    return '\n'.join(filter(None, (
-                ' '.join(line.split())
-                if '  ' in line or line[:1] == ' ' or line[-1:] == ' '
-                else line
-                for line in content.split('\n'))))
+    return '\n'.join(filter(None, map(_normalise_line, content.split('\n'))))
 
 
 def _extract_html(text, rules):
