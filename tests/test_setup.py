@@ -259,6 +259,8 @@ def test_counts_are_of_test_functions(tmp_path):
         logs=tmp_path)
     suite.start().wait()
     assert suite.counts() == {'passed': 1, 'failed': 1, 'skipped': 1}
+    # Its CPU, printed with its wall time
+    assert suite.cpu[0] > 0
 
 
 def test_paths_choose_the_phases():
@@ -290,3 +292,24 @@ def test_a_database_builds_on_its_parent():
     assert testcache.parent(['crm_bi', 'crm_partner']) == ['crm_bi']
     assert testcache.parent(['crm_sales', 'sale_supply']) == ['crm_sales']
     assert testcache.parent(['sale_supply']) is None
+
+
+def test_longest_test_files_first(tmp_path, monkeypatch):
+    """The files the last run measured longest come first, the files not
+    measured yet before them; a file's tests keep their order"""
+    from tools import testorder
+    path = tmp_path / 'durations-sqlite.json'
+    path.write_text('{"a.py": 1.0, "b.py": 30.0}')
+    monkeypatch.setattr(testorder, 'SUITE', 'sqlite')
+    monkeypatch.setattr(testorder, 'durations_path', lambda: path)
+
+    class Item:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+    items = [Item(n) for n in [
+                'a.py::T::test_1', 'a.py::T::test_2', 'b.py::test_3',
+                'new.py::test_4']]
+    testorder.pytest_collection_modifyitems(None, items)
+    assert [i.nodeid for i in items] == [
+        'new.py::test_4', 'b.py::test_3', 'a.py::T::test_1',
+        'a.py::T::test_2']
