@@ -246,21 +246,17 @@ def install():
 
 
 def copies_in(tablespace):
-    """Make the test database, copied from a cached template for each test
-    class and scenario, in that tablespace (in memory: see
-    tools/pgcluster.py); the templates stay in the default one"""
+    """Make the test databases and their cached templates in that
+    tablespace (in memory: see tools/pgcluster.py)"""
     from psycopg.sql import SQL, Identifier
 
     from trytond.backend.postgresql.database import Database
-    from trytond.tests import test_tryton
 
     def create(cls, connection, database_name, template='template0'):
-        space = (tablespace if database_name == test_tryton.DB_NAME
-            else 'pg_default')
         connection.cursor().execute(SQL(
                 "CREATE DATABASE {} TEMPLATE {} ENCODING 'unicode' "
                 "TABLESPACE {}").format(Identifier(database_name),
-                Identifier(template), Identifier(space)))
+                Identifier(template), Identifier(tablespace)))
         connection.commit()
         cls._list_cache.clear()
     Database.create = classmethod(create)
