@@ -34,6 +34,8 @@ ROLE = 'tryton'
 # clone
 TEST_TABLESPACE = 'crm_tests'
 MEMORY = pathlib.Path('/dev/shm')
+# Some 25 cached databases of 40 MB and the copies, with room to spare
+MEMORY_NEEDED = 4 << 30
 
 
 def bin_dir():
@@ -193,9 +195,13 @@ def test_tablespace(connection):
     """The name of the tablespace in memory for the test databases of the
     private cluster, made (again after a reboot emptied /dev/shm) when
     missing; None for a given server or without /dev/shm"""
+    import psycopg
     if os.environ.get('CRM_PG_URI') or not MEMORY.is_dir():
         return None
-    location = MEMORY / f'crm-pg-{_port()}'
+    space = os.statvfs(MEMORY)
+    if space.f_bavail * space.f_frsize < MEMORY_NEEDED:
+        # A container's 64 MB /dev/shm: on disk, as before
+        return None
     found = connection.execute(
         'SELECT pg_tablespace_location(oid) FROM pg_tablespace '
         'WHERE spcname = %s', (TEST_TABLESPACE,)).fetchone()
@@ -209,11 +215,23 @@ def test_tablespace(connection):
                 'WHERE t.spcname = %s', (TEST_TABLESPACE,)).fetchall():
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'DROP TABLESPACE "{TEST_TABLESPACE}"')
-    location.mkdir(mode=0o700, exist_ok=True)
+    # Named after the cluster, not its port: another clone's cluster on the
+    # same port may share /dev/shm (a CI container)
+    identifier, = connection.execute(
+        'SELECT system_identifier FROM pg_control_system()').fetchone()
+    location = MEMORY / f'crm-pg-{identifier}'
+    # This cluster's own leftover: no other cluster has its identifier
+    shutil.rmtree(location, ignore_errors=True)
+    location.mkdir(mode=0o700)
     if _run_as():
         shutil.chown(location, 'postgres', 'postgres')
-    connection.execute(
-        f"CREATE TABLESPACE \"{TEST_TABLESPACE}\" LOCATION '{location}'")
+    try:
+        connection.execute(
+            f"CREATE TABLESPACE \"{TEST_TABLESPACE}\" LOCATION '{location}'")
+    except psycopg.Error as error:
+        print(f"crm: the test databases stay on disk: {error}",
+            file=sys.stderr)
+        return None
     return TEST_TABLESPACE
 
 

@@ -87,6 +87,8 @@ def test_field_day(phone, server):
     page.get_by_role('button', name="Tasks").click()
     task = page.locator('#task-list li[data-task]').first
     task.locator('.accept').click()
+    # Accepted, the list is drawn again: a comment typed before is lost
+    expect(task.locator('.accept')).to_have_count(0)
     task = page.locator('#task-list li[data-task]').first
     task.get_by_label("Comment").fill("Collected, on my way back")
     task.locator('.complete').click()
