@@ -10,6 +10,7 @@ from unittest.mock import patch
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_sales.tests.tools import set_up_class_data
 from trytond.model import ModelSingleton, ModelSQL
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
@@ -44,15 +45,17 @@ def _singleton_tables(pool):
     return tables
 
 
-def create_portal_data(test_class):
-    "Create the records in a transaction that takes its locks upfront"
+def create_portal_data():
+    """Create the records in a transaction that takes its locks upfront and
+    return their ids by name"""
     with Transaction().new_transaction(
             _lock_tables=_singleton_tables(Pool())) as transaction:
-        _create_portal_data(test_class)
+        ids = _create_portal_data()
         transaction.commit()
+    return ids
 
 
-def _create_portal_data(test_class):
+def _create_portal_data():
     pool = Pool()
     Party = pool.get('party.party')
     WebUser = pool.get('web.user')
@@ -192,7 +195,7 @@ def _create_portal_data(test_class):
                     ("Partner rebates on paper", "<p>Partners get paper "
                         "rebates.</p>", 'partners', en),
                     ]])
-    test_class.ids = {
+    return {
         'alice_case': cases[0].id, 'bob_case': cases[-2].id,
         'resolved': resolved.id,
         'alice_sale': sales[0].id, 'bob_sale': sales[1].id,
@@ -208,8 +211,15 @@ class PortalTestCase(RouteTestCase):
     module = 'crm_partner'
 
     @classmethod
-    def setUpDatabase(cls):
-        create_portal_data(cls)
+    def setUpClass(cls):
+        # RouteTestCase's set-up, but the records are created outside its
+        # transaction: once, then cached with the database
+        super(RouteTestCase, cls).setUpClass()
+        cls.ids = set_up_class_data(cls, cls.create_data)
+
+    @classmethod
+    def create_data(cls):
+        return create_portal_data()
 
     def url(self, path=''):
         return f'/{self.db_name}/crm_partner/portal/{path}'

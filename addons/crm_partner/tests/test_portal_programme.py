@@ -12,20 +12,20 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.crm_partner.tests.portal_tools import (
-    NOTIFY, PortalTestCase, _singleton_tables, create_portal_data,
-    sent_emails)
+    NOTIFY, PortalTestCase, _singleton_tables, sent_emails)
 
 BULK_LEADS = 21
 
 
-def create_programme_data(test_class):
+def create_programme_data():
     with Transaction().new_transaction(
             _lock_tables=_singleton_tables(Pool())) as transaction:
-        _create_programme_data(test_class)
+        ids = _create_programme_data()
         transaction.commit()
+    return ids
 
 
-def _create_programme_data(test_class):
+def _create_programme_data():
     pool = Pool()
     Party = pool.get('party.party')
     Company = pool.get('company.company')
@@ -101,21 +101,22 @@ def _create_programme_data(test_class):
                     'state': 'approved',
                     'protected_until': today + datetime.timedelta(days=30),
                     }])
-    test_class.ids.update({
-            name: by_name[name].id for name in [
-                "Pat first", "Pat second", "Pat to decline", "Pat won",
-                "Pat reassigned", "Pat withdrawn", "Pat closed", "Pat late",
-                "Bob own"]})
-    test_class.ids['held_deal'] = held.id
+    ids = {name: by_name[name].id for name in [
+            "Pat first", "Pat second", "Pat to decline", "Pat won",
+            "Pat reassigned", "Pat withdrawn", "Pat closed", "Pat late",
+            "Bob own"]}
+    ids['held_deal'] = held.id
+    return ids
 
 
 class PortalProgrammeTestCase(PortalTestCase):
     "The partner programme pages"
 
     @classmethod
-    def setUpDatabase(cls):
-        create_portal_data(cls)
-        create_programme_data(cls)
+    def create_data(cls):
+        ids = super().create_data()
+        ids.update(create_programme_data())
+        return ids
 
     def assignment(self, name):
         def read(pool):
