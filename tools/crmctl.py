@@ -349,8 +349,15 @@ class Server:
                 # A phone's next request comes seconds later on the same
                 # connection, as nginx keeps it (gunicorn's 2 s would not)
                 '--keep-alive', '75']
-        return [str(BIN / 'trytond'), '-d', self.database,
+        return self._script('trytond') + ['-d', self.database,
             '--logconf', str(LOGCONF)]
+
+    def _script(self, name):
+        "The command of the trytond console script, pooled on SQLite"
+        if self.backend.postgresql:
+            return [str(BIN / name)]
+        return [str(BIN / 'python'), '-m', 'tools.sqlitepool',
+            str(BIN / name)]
 
     def start(self, log=None):
         check_port(self.port)
@@ -363,8 +370,8 @@ class Server:
                 TRYTOND_LOGGING_CONFIG=str(LOGCONF))
         commands = [self._web_command()]
         if self.cron:
-            commands.append([str(BIN / 'trytond-cron'), '-d', self.database,
-                    '--logconf', str(LOGCONF)])
+            commands.append(self._script('trytond-cron') + [
+                    '-d', self.database, '--logconf', str(LOGCONF)])
             if self.backend.postgresql:
                 commands.append([str(BIN / 'trytond-worker'),
                         '-d', self.database, '--logconf', str(LOGCONF)])
