@@ -373,7 +373,7 @@ class Server:
             commands.append(self._script('trytond-cron') + [
                     '-d', self.database, '--logconf', str(LOGCONF)])
             if self.backend.postgresql:
-                commands.append([str(BIN / 'trytond-worker'),
+                commands.append(self._script('trytond-worker') + [
                         '-d', self.database, '--logconf', str(LOGCONF)])
         for command in commands:
             self.processes.append(subprocess.Popen(

@@ -46,16 +46,7 @@ def _singleton_tables(pool):
 
 
 def create_portal_data():
-    """Create the records in a transaction that takes its locks upfront and
-    return their ids by name"""
-    with Transaction().new_transaction(
-            _lock_tables=_singleton_tables(Pool())) as transaction:
-        ids = _create_portal_data()
-        transaction.commit()
-    return ids
-
-
-def _create_portal_data():
+    "Create the records and return their ids by name"
     pool = Pool()
     Party = pool.get('party.party')
     WebUser = pool.get('web.user')
@@ -215,10 +206,20 @@ class PortalTestCase(RouteTestCase):
         # RouteTestCase's set-up, but the records are created outside its
         # transaction: once, then cached with the database
         super(RouteTestCase, cls).setUpClass()
-        cls.ids = set_up_class_data(cls, cls.create_data)
+        cls.ids = set_up_class_data(cls, cls._create_data_locked)
+
+    @classmethod
+    def _create_data_locked(cls):
+        "create_data in a transaction that takes its locks upfront"
+        with Transaction().new_transaction(
+                _lock_tables=_singleton_tables(Pool())) as transaction:
+            ids = cls.create_data()
+            transaction.commit()
+        return ids
 
     @classmethod
     def create_data(cls):
+        "Create the class's records and return their ids by name"
         return create_portal_data()
 
     def url(self, path=''):

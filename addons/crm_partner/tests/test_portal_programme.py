@@ -12,20 +12,12 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.crm_partner.tests.portal_tools import (
-    NOTIFY, PortalTestCase, _singleton_tables, sent_emails)
+    NOTIFY, PortalTestCase, sent_emails)
 
 BULK_LEADS = 21
 
 
 def create_programme_data():
-    with Transaction().new_transaction(
-            _lock_tables=_singleton_tables(Pool())) as transaction:
-        ids = _create_programme_data()
-        transaction.commit()
-    return ids
-
-
-def _create_programme_data():
     pool = Pool()
     Party = pool.get('party.party')
     Company = pool.get('company.company')
