@@ -175,6 +175,8 @@ def start():
             # DATABASE would wait for
             '-c fsync=off', '-c full_page_writes=off',
             '-c shared_buffers=256MB', '-c work_mem=32MB',
+            # No query runs long enough to pay for its compilation
+            '-c jit=off',
             ])
     result = _pg(
         'pg_ctl', 'start', '-w', '-t', '60', '-D', str(DATA_DIR),

@@ -275,10 +275,12 @@ def copies_in(tablespace):
 
     from trytond.backend.postgresql.database import Database
 
+    # A copy of the template's files (FILE_COPY), not PostgreSQL 15's
+    # default of writing each of its blocks to the WAL: half the time
     def create(cls, connection, database_name, template='template0'):
         connection.cursor().execute(SQL(
                 "CREATE DATABASE {} TEMPLATE {} ENCODING 'unicode' "
-                "TABLESPACE {}").format(Identifier(database_name),
+                "TABLESPACE {} STRATEGY FILE_COPY").format(Identifier(database_name),
                 Identifier(template), Identifier(tablespace)))
         connection.commit()
         cls._list_cache.clear()
