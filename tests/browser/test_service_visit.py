@@ -39,10 +39,6 @@ def test_visit_calendar(server, page, errors):
 
 def test_rating_link(server):
     "A customer rates a closed demo case with the link of the e-mail"
-    (signing_key,), = query(
-        server, "SELECT signing_key FROM crm_service_configuration")
-    key = hmac.new(signing_key.encode(), b'crm.service.rating',
-        hashlib.sha256).digest()
     # A closed demo case reopened and closed again asks for a new rating:
     # one is unanswered whatever the earlier runs answered
     user_id, token = rpc(server, 'common.db.login',
@@ -58,14 +54,20 @@ def test_rating_link(server):
         "ORDER BY id")
     assert pending, "the demo leaves some ratings unanswered"
     rating_id, nonce = pending[0]
+    base = f'{server.url}{DATABASE}/crm_service/rate/'
+    status, text = get(f'{base}{rating_id}.{"0" * 64}?score=5')
+    assert status == 403 and "not valid" in text
+
+    # The server makes its signing key when it first checks a link
+    (signing_key,), = query(
+        server, "SELECT signing_key FROM crm_service_configuration")
+    key = hmac.new(signing_key.encode(), b'crm.service.rating',
+        hashlib.sha256).digest()
     signature = hmac.new(
         key, f'{rating_id}:{nonce}'.encode(),
         hashlib.sha256).hexdigest()
-    base = f'{server.url}{DATABASE}/crm_service/rate/'
     token = f'{rating_id}.{signature}'
-    forged = f'{rating_id}.{signature[::-1]}'
-
-    status, text = get(f'{base}{forged}?score=5')
+    status, text = get(f'{base}{rating_id}.{signature[::-1]}?score=5')
     assert status == 403 and "not valid" in text
     status, text = get(f'{base}{token}?score=9')
     assert status == 400 and "from 1 to 5" in text
