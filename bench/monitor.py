@@ -409,6 +409,9 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
     ids = list(page_index)
     cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster())
     start = time.perf_counter()
+    # The checks of this round: those of the previous one may have ended
+    # less than a second ago
+    begun = datetime.datetime.now()
     with Transaction().start(database, 0) as transaction:
         Pool().get('crm.competitor.page').check_due()
         transaction.commit()
@@ -427,7 +430,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
                 if not Page.search_count([
                             ('id', 'in', ids),
                             ['OR', ('last_check', '=', None),
-                                ('last_check', '<', past)],
+                                ('last_check', '<', begun)],
                             ]):
                     break
     elapsed = time.perf_counter() - start
@@ -443,7 +446,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
             for c in changes for h in c.hits}
         errors = Snapshot.search_count([
                 ('outcome', '!=', 'ok'), ('page', 'in', ids),
-                ('fetched_at', '>=', past)])
+                ('fetched_at', '>=', begun)])
     count = len(page_index)
     expected = {i for i in range(count) if corpus.changed(i, round_)}
     expected_events = {(i,) + e for i in expected

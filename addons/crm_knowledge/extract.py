@@ -7,10 +7,13 @@ ignore rules are dropped, the selected region is kept and its text is
 normalised (NFKC, one line per block, collapsed spaces) so that markup-only
 and noise-only changes give the same hash.
 """
+import functools
 import hashlib
+import itertools
 import re
 import unicodedata
 
+import re2
 from lxml import etree, html
 
 DROP_TAGS = (
@@ -94,7 +97,126 @@ class Rules:
             ignore_regexes=None):
         self.region = compile_selector(selector) if selector else None
         self.ignore = [compile_selector(s) for s in lines(ignore_selectors)]
-        self.regexes = [compile_regex(r) for r in lines(ignore_regexes)]
+        patterns = lines(ignore_regexes)
+        for pattern in patterns:
+            compile_regex(pattern)
+        self.ignore_text = _ignore_text(tuple(patterns))
+
+
+@functools.lru_cache(maxsize=256)
+def _ignore_text(patterns):
+    return IgnoreText(patterns)
+
+
+class IgnoreText:
+    """Removes the text matched by any of the patterns (Python's syntax),
+    leftmost first.
+
+    The patterns that RE2 can run with Python's meaning are run by RE2 in
+    one pass (its time does not grow with the patterns), the others by
+    Python's re after it."""
+
+    def __init__(self, patterns):
+        translated, self.python = [], []
+        for pattern in patterns:
+            spelled = _to_re2(pattern)
+            if spelled is not None:
+                try:
+                    re2.compile(spelled, _RE2_OPTIONS)
+                except re2.error:
+                    spelled = None
+            if spelled is None:
+                self.python.append(compile_regex(pattern))
+            else:
+                translated.append('(?:%s)' % spelled)
+        self.re2 = re2.compile(
+            '(?m)' + '|'.join(translated), _RE2_OPTIONS) if translated else None
+
+    def __bool__(self):
+        return bool(self.re2 or self.python)
+
+    def subn(self, text):
+        "Return the text without the matches and how many there were"
+        removed = 0
+        if self.re2:
+            text, removed = self.re2.subn('', text)
+        for regex in self.python:
+            text, count = regex.subn('', text)
+            removed += count
+        return text, removed
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+# The escapes that mean the same in both syntaxes; \d, \s and \w are
+# Unicode classes in Python, ASCII ones in RE2: they are spelled out
+_SAME_ESCAPES = frozenset('ntrfvaA')
+_SHORTHANDS = {
+    'd': str.isdecimal,
+    's': str.isspace,
+    'w': lambda c: c.isalnum() or c == '_',
+    }
+
+
+@functools.cache
+def _shorthand(letter):
+    "The ranges of Python's \\d, \\s or \\w for an RE2 class"
+    test, ranges = _SHORTHANDS[letter], []
+    for code in itertools.chain(range(0xd800), range(0xe000, 0x110000)):
+        if test(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return ''.join(
+        '\\x{%x}' % a if a == b else '\\x{%x}-\\x{%x}' % (a, b)
+        for a, b in ranges)
+
+
+def _to_re2(pattern):
+    """The pattern in RE2's syntax with Python's meaning, or None when the
+    translation is not sure to match the same text"""
+    spelled, in_class, index = [], False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        index += 1
+        if char == '\\':
+            if index == len(pattern):
+                return None
+            char = pattern[index]
+            index += 1
+            if char in _SHORTHANDS:
+                ranges = _shorthand(char)
+                spelled.append(ranges if in_class else '[%s]' % ranges)
+            elif char.lower() in _SHORTHANDS and not in_class:
+                spelled.append('[^%s]' % _shorthand(char.lower()))
+            elif char in _SAME_ESCAPES or (
+                    char.isascii() and not char.isalnum()):
+                spelled.append('\\' + char)
+            else:
+                # Word boundaries, back-references, octal, \x, \u, \N, ...
+                return None
+        elif in_class:
+            if char == '[':
+                # A nested set or a POSIX class in RE2
+                return None
+            in_class = char != ']'
+            spelled.append(char)
+        elif char == '[':
+            in_class = True
+            spelled.append(char)
+            if pattern[index:index + 1] == '^':
+                spelled.append('^')
+                index += 1
+            if pattern[index:index + 1] == ']':
+                spelled.append('\\]')
+                index += 1
+        elif char == '{' and pattern[index:index + 1] == ',':
+            # {,n} is a repetition in Python, literal text in RE2
+            return None
+        else:
+            spelled.append(char)
+    return ''.join(spelled)
 
 
 class RegionMissing(Exception):
@@ -103,25 +225,47 @@ class RegionMissing(Exception):
 
 def normalise(text):
     "NFKC, one line per non-empty line, spaces collapsed"
-    return '\n'.join(filter(None, map(_normalise_line, text.splitlines())))
+    lines = filter(None, text.splitlines())
+    if not unicodedata.is_normalized('NFKC', text):
+        # Line by line: a line break composes with nothing, and most lines
+        # of a page need no NFKC (checking is much faster than normalising)
+        lines = map(_nfkc, lines)
+    return '\n'.join(filter(None, map(_collapse, lines)))
 
 
-def _normalise_line(line):
-    # Line by line: a line break composes with nothing, and most lines of
-    # a page need no NFKC (checking is much faster than normalising)
-    if not unicodedata.is_normalized('NFKC', line):
-        line = unicodedata.normalize('NFKC', line)
-    # A printable line has no space but ' ': it is left as it is when it
-    # has no double, leading or trailing one (most lines of prose)
-    if (line.isprintable() and '  ' not in line
-            and line[:1] != ' ' and line[-1:] != ' '):
+def _nfkc(line):
+    if unicodedata.is_normalized('NFKC', line):
         return line
+    return unicodedata.normalize('NFKC', line)
+
+
+def _collapse(line):
+    # A printable line has no space but ' ': stripped, it is left as it
+    # is when it has no double one (most lines of prose)
+    if line.isprintable():
+        line = line.strip(' ')
+        if '  ' not in line:
+            return line
     return ' '.join(line.split())
 
 
+# The text of an element with block boundaries marked and cells spaced, in
+# C: much faster than marking the tree from Python
+_TEXT = etree.XSLT(etree.XML(
+        '<xsl:stylesheet version="1.0" '
+        'xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        '<xsl:output method="text" encoding="UTF-8"/>'
+        '<xsl:template match="%s">&#x%x;<xsl:apply-templates/>&#x%x;'
+        '</xsl:template>'
+        '<xsl:template match="%s"><xsl:apply-templates/>'
+        '<xsl:text> </xsl:text></xsl:template>'
+        '</xsl:stylesheet>' % (
+            '|'.join(BLOCK_TAGS), ord(_BREAK), ord(_BREAK),
+            '|'.join(CELL_TAGS))))
+
+
 def _text(element):
-    return etree.tostring(
-        element, method='text', encoding='unicode', with_tail=False)
+    return str(_TEXT(element))
 
 
 def extract(text, rules=None, content_type='text/html'):
@@ -135,19 +279,17 @@ def extract(text, rules=None, content_type='text/html'):
     else:
         content = _extract_html(text, rules)
     content = normalise(content)
-    removed = 0
-    for regex in rules.regexes:
-        content, count = regex.subn('', content)
-        removed += count
-    if removed:
-        content = _normalise_again(content)
+    if rules.ignore_text:
+        content, removed = rules.ignore_text.subn(content)
+        if removed:
+            content = _normalise_again(content)
     return content
 
 
 def _normalise_again(content):
     """normalise() of a normalised text some parts were removed from: only
     the lines left with extra spaces are collapsed again"""
-    return '\n'.join(filter(None, map(_normalise_line, content.split('\n'))))
+    return '\n'.join(filter(None, map(_collapse, content.split('\n'))))
 
 
 def _extract_html(text, rules):
@@ -165,11 +307,6 @@ def _extract_html(text, rules):
                 if isinstance(element, etree._Element):
                     element.tag = _DROPPED
         etree.strip_elements(root, _DROPPED, with_tail=False)
-    for element in root.iter(*BLOCK_TAGS):
-        element.text = _BREAK + (element.text or '')
-        element.tail = _BREAK + (element.tail or '')
-    for element in root.iter(*CELL_TAGS):
-        element.tail = ' ' + (element.tail or '')
     if rules.region is None:
         return _lines(_text(root))
     parts = []

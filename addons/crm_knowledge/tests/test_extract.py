@@ -110,3 +110,31 @@ class ExtractTestCase(unittest.TestCase):
                 extract.Rules(**kwargs)
             self.assertEqual(context.exception.kind, kind)
             self.assertTrue(context.exception.reason)
+
+    def test_ignore_regexes_as_python(self):
+        "Ignore rules remove what Python's re matches, RE2 or not"
+        text = (
+            'Viewed 1,024 times ٣٤ ＩＤ\u3000x\xa0y_z 2026-11-23 12:00:01\n'
+            'session 0123456789abcdef 会话 fedcba9876543210 '
+            'KELVIN Kelvin ſ İ ı\n\tend  word wordy aa aaa')
+        for pattern in [
+                r'\d+', r'[\d,]+ times', r'\D+', r'\s+', r'\S+', r'\w+',
+                r'\W+', r'[^\d\s]+', r'[\w-]+', r'^\w+', r'\w+$',
+                r'(?i)kelvin', r'(?i)session [0-9a-f]{16}', r'(?s)x.y',
+                r'[]a]+', r'[^]a]+', r'\.', r'a{,2}',
+                # RE2 cannot run these: Python's re does
+                r'\bword\b', r'(a)\1', r'word(?=y)', r'[\S]+',
+                r'[[:alpha:]]',
+                ]:
+            with self.subTest(pattern=pattern):
+                ignore = extract.IgnoreText((pattern,))
+                self.assertEqual(
+                    ignore.subn(text)[0],
+                    extract.compile_regex(pattern).sub('', text))
+
+    def test_ignore_regexes_together(self):
+        "Several ignore rules are applied at once, leftmost first"
+        ignore = extract.IgnoreText((r'\d+ viewing', r'(?<=id )\w+', 'ad'))
+        self.assertTrue(ignore.re2)
+        self.assertEqual(
+            ignore.subn('ad 12 viewing, id x1 bad'), (' , id  b', 4))
