@@ -334,9 +334,10 @@ class Fetcher:
     def fetch_many(self, requests, process=None, wait=None):
         """Fetch the requests in threads and return their results in order.
 
-        process(request, result) is run in the fetching thread (to parse
-        while the other threads wait on the network) and its value is
-        returned.
+        process(request, result) is run in the calling thread on each
+        result as it comes (the fetching threads only wait on the network:
+        parsing in them would have them fight for the interpreter) and its
+        value is returned.
 
         With wait, the fetches still running once none has finished for
         wait seconds are abandoned (their connections closed) and their
@@ -344,16 +345,23 @@ class Fetcher:
         until its time-out.
         """
         results = [Result(r.url) for r in requests]
+        values = [None] * len(requests)
 
-        def job(request, result):
-            self.fetch(request, result)
-            if result.abandoned:
-                return None
-            return process(request, result) if process else result
+        def finish(index):
+            if not results[index].abandoned:
+                values[index] = (
+                    process(requests[index], results[index]) if process
+                    else results[index])
         if len(requests) <= 1 and not wait:
-            return [job(*a) for a in zip(requests, results)]
+            for index, request in enumerate(requests):
+                self.fetch(request, results[index])
+                finish(index)
+            return values
         executor = _executor(self.policy.threads)
-        futures = [executor.submit(job, *a) for a in zip(requests, results)]
+        futures = {
+            executor.submit(self.fetch, request, result): index
+            for index, (request, result) in enumerate(
+                zip(requests, results))}
         pending = set(futures)
         while pending:
             done, pending = concurrent.futures.wait(
@@ -361,10 +369,12 @@ class Fetcher:
                 return_when=concurrent.futures.FIRST_COMPLETED)
             if not done:
                 break
-        for future, result in zip(futures, results):
-            if future in pending:
-                self._abandon(result)
-        return [None if f in pending else f.result() for f in futures]
+            for future in done:
+                future.result()
+                finish(futures[future])
+        for future in pending:
+            self._abandon(results[futures[future]])
+        return values
 
     def _abandon(self, result):
         "Stop a fetch running in another thread"

@@ -511,7 +511,7 @@ def _by_host(pages):
 
 
 def _extract(request, result):
-    "Parse and hash a fetched page (run in the fetching thread)"
+    "Parse and hash a fetched page (run as each page arrives)"
     rules = request.data
     if result.outcome != fetch.OK:
         return result
