@@ -236,7 +236,35 @@ def normalise(text):
 def _nfkc(line):
     if unicodedata.is_normalized('NFKC', line):
         return line
+    # NFKC of the translated line is NFKC of the line: each character is
+    # replaced by its own NFKC, which decomposes the same
+    line = line.translate(_COMPATIBLE)
+    if unicodedata.is_normalized('NFKC', line):
+        return line
     return unicodedata.normalize('NFKC', line)
+
+
+def _compatible(*blocks):
+    "The NFKC of the starters with a compatibility form in the blocks"
+    table = {}
+    for start, end in blocks:
+        for code in range(start, end + 1):
+            char = chr(code)
+            if (unicodedata.decomposition(char).startswith('<')
+                    and not unicodedata.combining(char)):
+                table[code] = unicodedata.normalize('NFKC', char)
+    return table
+
+
+# The compatibility characters of common pages: Latin-1 (no-break space,
+# superscripts), general punctuation (ellipsis, spaces), letter-like
+# symbols, enclosed numbers, CJK symbols and compatibility forms, Latin
+# ligatures, full- and half-width forms; str.translate with them is about
+# twice as fast as normalising
+_COMPATIBLE = _compatible(
+    (0x00a0, 0x00ff), (0x2000, 0x206f), (0x2100, 0x218f),
+    (0x2460, 0x24ff), (0x3000, 0x303f), (0x3200, 0x33ff),
+    (0xfb00, 0xfb06), (0xfe30, 0xfe6f), (0xff00, 0xffef))
 
 
 def _collapse(line):
@@ -287,9 +315,15 @@ def extract(text, rules=None, content_type='text/html'):
 
 
 def _normalise_again(content):
-    """normalise() of a normalised text some parts were removed from: only
-    the lines left with extra spaces are collapsed again"""
-    return '\n'.join(filter(None, map(_collapse, content.split('\n'))))
+    """normalise() of a normalised text some parts were removed from: its
+    only spaces are ' ' and '\\n', so the doubled, leading and trailing
+    ones left are removed in C rather than line by line"""
+    while '  ' in content:
+        content = content.replace('  ', ' ')
+    content = content.replace(' \n', '\n').replace('\n ', '\n')
+    while '\n\n' in content:
+        content = content.replace('\n\n', '\n')
+    return content.strip(' \n')
 
 
 def _extract_html(text, rules):

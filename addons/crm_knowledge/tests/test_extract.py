@@ -83,6 +83,18 @@ class ExtractTestCase(unittest.TestCase):
         self.assertEqual(
             extract.extract('<p>ＡＢＣ　１２３</p>'), 'ABC 123')
         self.assertEqual(extract.fold('ＰＲＯ Max'), 'pro max')
+        # A full-width letter composes with the accent that follows
+        self.assertEqual(
+            extract.extract('<p>ＣＡＦＥ\u0301，ﬁ…</p>'), 'CAF\u00c9,fi...')
+
+    def test_removed_text_normalised(self):
+        "The text left by the ignore rules is normalised again"
+        rules = extract.Rules(None, None, 'noise\n^x$')
+        self.assertEqual(
+            extract.extract(
+                '<p>a noise b</p><p>noise</p><p>x</p><p>noise c</p>'
+                '<p>d  noise</p>', rules),
+            'a b\nc\nd')
 
     def test_plain_text(self):
         "Plain text is normalised line by line"
