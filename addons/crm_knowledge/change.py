@@ -53,8 +53,8 @@ class Change(ModelSQL, ModelView):
     added_lines = fields.Integer("Added Lines", readonly=True)
     removed_lines = fields.Integer("Removed Lines", readonly=True)
     excerpt = fields.Text("Excerpt", readonly=True)
-    unified_diff = fields.Text("Unified Diff", readonly=True)
-    html_diff = fields.Text("Side by Side", readonly=True)
+    unified_diff = fields.Text("Unified Diff", readonly=True, loading='lazy')
+    html_diff = fields.Text("Side by Side", readonly=True, loading='lazy')
     rich_diff = fields.Function(
         fields.Text("Difference"), 'get_rich_diff')
     keyword_hits = fields.Text("Keyword Hits", readonly=True)

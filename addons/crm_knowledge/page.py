@@ -446,6 +446,9 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
             'truncated': result.truncated,
             'duration': round(result.duration, 3),
             'error': (result.error or '')[:500] or None,
+            # The same keys for every snapshot: they are inserted at once
+            'content_hash': None,
+            'text': None,
             }
         if result.outcome == fetch.OK:
             values['content_hash'] = result.extra['hash']
@@ -636,7 +639,7 @@ class Snapshot(ModelSQL, ModelView):
     charset = fields.Char("Charset", readonly=True)
     content_hash = fields.Char("Content Hash", readonly=True)
     text = fields.Text(
-        "Text", readonly=True,
+        "Text", readonly=True, loading='lazy',
         help="Stored only when it differs from the previous snapshot.")
     size = fields.Integer("Size", readonly=True, help="In bytes.")
     truncated = fields.Boolean(
