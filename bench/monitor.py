@@ -407,7 +407,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
         last = last[0].id if last else 0
         transaction.commit()
     ids = list(page_index)
-    cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster())
+    pg_cpu, cpu = cpu_seconds(postmaster()), cpu_seconds(worker.process.pid)
     start = time.perf_counter()
     # The checks of this round: those of the previous one may have ended
     # less than a second ago
@@ -427,14 +427,17 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
                     break
             else:
                 Page = pool.get('crm.competitor.page')
+                # The corpus pages are the first ones: a range is cheap to
+                # poll, a list of 2,000 ids is not
                 if not Page.search_count([
-                            ('id', 'in', ids),
+                            ('id', '<=', max(ids)),
                             ['OR', ('last_check', '=', None),
                                 ('last_check', '<', begun)],
                             ]):
                     break
     elapsed = time.perf_counter() - start
-    cpu = cpu_seconds(worker.process.pid) + cpu_seconds(postmaster()) - cpu
+    pg_cpu = cpu_seconds(postmaster()) - pg_cpu
+    cpu = cpu_seconds(worker.process.pid) - cpu + pg_cpu
     with Transaction().start(database, 0, readonly=True):
         pool = Pool()
         Change = pool.get('crm.competitor.change')
@@ -453,6 +456,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
         for e in corpus.events(i, round_)}
     return {
         'round': round_, 'elapsed': elapsed, 'queued': queued, 'cpu': cpu,
+        'pg_cpu': pg_cpu,
         'found': found, 'expected': expected, 'events': events,
         'expected_events': expected_events, 'errors': errors,
         'count': count,
@@ -465,6 +469,8 @@ def print_round(label, r):
             r['round'], label, r['elapsed'], rate(r),
             r['cpu'] / r['count'] * 1000, r['errors'],
             len(r['found']), len(r['expected'])))
+    if 'pg_cpu' in r:
+        line += " (PostgreSQL %.1f)" % (r['pg_cpu'] / r['count'] * 1000)
     if 'events' in r:
         line += ", keyword events %s/%s" % (
             len(r['events']), len(r['expected_events']))

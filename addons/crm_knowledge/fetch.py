@@ -549,6 +549,10 @@ class Fetcher:
             chunks.append(chunk)
             size += len(chunk)
         body = b''.join(chunks)
+        if response.length == 0:
+            # All the announced body is read: read1() leaves the response
+            # open, and its connection could not be used again
+            response.close()
         keep = not response.will_close and response.isclosed()
         if len(body) > limit:
             body = body[:limit]

@@ -46,6 +46,17 @@ class FetchTestCase(unittest.TestCase):
         self.assertEqual(result.etag, '"v1"')
         self.assertEqual(result.final_url, self.server.url('/a'))
 
+    def test_keep_alive(self):
+        "The pages of a host are fetched on one kept-alive connection"
+        for path in ['/a', '/b', '/c']:
+            self.server.set(path, '<p>%s</p>' % path)
+        with fetch.Fetcher(policy()) as fetcher:
+            results = [fetcher.fetch(self.server.url(p))
+                for p in ['/a', '/b', '/c']]
+        self.assertEqual([r.text for r in results],
+            ['<p>/a</p>', '<p>/b</p>', '<p>/c</p>'])
+        self.assertEqual(self.server.connections, 1)
+
     def test_private_refused_by_default(self):
         "Loopback is refused unless allowed"
         self.server.set('/a', 'x')

@@ -30,6 +30,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        self.server.connections += 1
+
     def do_GET(self):
         server = self.server
         server.hits[self.path] += 1
@@ -93,6 +97,7 @@ class WebServer:
         self._server.pages = {}
         self._server.hits = Counter()
         self._server.requests = []
+        self._server.connections = 0
         self._thread = threading.Thread(
             target=self._server.serve_forever, daemon=True)
 
@@ -107,6 +112,11 @@ class WebServer:
     @property
     def requests(self):
         return self._server.requests
+
+    @property
+    def connections(self):
+        "How many connections were accepted"
+        return self._server.connections
 
     def url(self, path):
         return 'http://127.0.0.1:%s%s' % (self.port, path)
