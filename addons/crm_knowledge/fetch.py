@@ -136,7 +136,6 @@ class Result:
     final_url: str = None
     content_type: str = None
     charset: str = None
-    body: bytes = b''
     text: str = ''
     etag: str = None
     last_modified: str = None
@@ -334,10 +333,9 @@ class Fetcher:
     def fetch_many(self, requests, process=None, wait=None):
         """Fetch the requests in threads and return their results in order.
 
-        process(request, result) is run in the calling thread on each
-        result as it comes (the fetching threads only wait on the network:
-        parsing in them would have them fight for the interpreter) and its
-        value is returned.
+        process(request, result) is run in the calling thread once the
+        fetches are over (parsing while the fetching threads read would
+        have them fight for the interpreter) and its value is returned.
 
         With wait, the fetches still running once none has finished for
         wait seconds are abandoned (their connections closed) and their
@@ -369,11 +367,12 @@ class Fetcher:
                 return_when=concurrent.futures.FIRST_COMPLETED)
             if not done:
                 break
-            for future in done:
+        for future, index in futures.items():
+            if future in pending:
+                self._abandon(results[index])
+            else:
                 future.result()
-                finish(futures[future])
-        for future in pending:
-            self._abandon(results[futures[future]])
+                finish(index)
         return values
 
     def _abandon(self, result):
@@ -558,7 +557,6 @@ class Fetcher:
             body = body[:limit]
             result.truncated = True
             keep = False
-        result.body = body
         result.size = len(body)
         result.text, result.charset = decode(body, charset)
         if b'\x00' in body[:1024] and mime != 'text/html':

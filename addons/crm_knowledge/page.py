@@ -531,7 +531,7 @@ def _extract(request, result):
     result.extra['text'] = text
     result.extra['hash'] = extract.digest(text)
     # Keep the memory of a batch small: only the extracted text is needed
-    result.text, result.body = None, b''
+    result.text = None
     return result
 
 
