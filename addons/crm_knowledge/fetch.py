@@ -145,6 +145,8 @@ class Result:
     attempts: int = 0
     permanent: bool = False
     abandoned: bool = False
+    # Failed in a way that may heal, left to the caller to ask again
+    deferred: bool = False
     size: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -330,7 +332,7 @@ class Fetcher:
         with self._lock:
             return self._host_locks[host]
 
-    def fetch_many(self, requests, process=None, wait=None):
+    def fetch_many(self, requests, process=None, wait=None, defer=False):
         """Fetch the requests in threads and return their results in order.
 
         process(request, result) is run in the calling thread once the
@@ -340,24 +342,26 @@ class Fetcher:
         With wait, the fetches still running once none has finished for
         wait seconds are abandoned (their connections closed) and their
         place in the list is None: a slow host does not hold the others
-        until its time-out.
+        until its time-out.  With defer, the fetches that failed in a way
+        that may heal are not retried (with backoff) either: their place is
+        None too.
         """
         results = [Result(r.url) for r in requests]
         values = [None] * len(requests)
 
         def finish(index):
-            if not results[index].abandoned:
+            if not (results[index].abandoned or results[index].deferred):
                 values[index] = (
                     process(requests[index], results[index]) if process
                     else results[index])
         if len(requests) <= 1 and not wait:
             for index, request in enumerate(requests):
-                self.fetch(request, results[index])
+                self.fetch(request, results[index], defer)
                 finish(index)
             return values
         executor = _executor(self.policy.threads)
         futures = {
-            executor.submit(self.fetch, request, result): index
+            executor.submit(self.fetch, request, result, defer): index
             for index, (request, result) in enumerate(
                 zip(requests, results))}
         pending = set(futures)
@@ -387,8 +391,11 @@ class Fetcher:
             except OSError:
                 pass
 
-    def fetch(self, request, result=None):
-        "Fetch a Request with retries and backoff and return a Result"
+    def fetch(self, request, result=None, defer=False):
+        """Fetch a Request with retries and backoff and return a Result.
+
+        With defer, an error that may heal is not asked again: the result
+        is marked deferred, for the caller to retry it patiently."""
         if isinstance(request, str):
             request = Request(request)
         if result is None:
@@ -411,6 +418,9 @@ class Fetcher:
                 break
             if not retry or result.abandoned or (time.monotonic() - start
                     > self.policy.total_timeout):
+                break
+            if defer:
+                result.deferred = True
                 break
         result.duration = time.monotonic() - start
         return result

@@ -367,8 +367,10 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
         """Fetch the pages and record their snapshots, changes and alerts.
 
         Unless patient, the pages whose host is still answering once the
-        others are done for `batch_wait` seconds are left to a task of
-        their own, checked patiently, instead of holding the batch."""
+        others are done for `batch_wait` seconds, and those that failed in
+        a way that may heal (a refused connection, a 503), are left to a
+        task of their own, checked patiently (with retries and backoff),
+        instead of holding the batch."""
         pool = Pool()
         Snapshot = pool.get('crm.competitor.snapshot')
         Change = pool.get('crm.competitor.change')
@@ -391,7 +393,9 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
         with fetch.Fetcher(policy) as fetcher:
             results = fetcher.fetch_many(
                 requests, _extract,
-                wait=None if patient else policy.batch_wait)
+                wait=None if patient else policy.batch_wait,
+                # Alone, a page holds no other
+                defer=not patient and len(requests) > 1)
         late = [p for p, r in zip(pages, results) if r is None]
         if late:
             cls.write(late, {'slow': True})

@@ -294,6 +294,21 @@ class FetchTestCase(unittest.TestCase):
                 lambda request, result: result.text)
         self.assertEqual(results, ['page %s' % i for i in range(20)])
 
+    def test_retry_deferred(self):
+        "With defer, an error that may heal is left to the caller at once"
+        for i in range(3):
+            self.server.set('/p%s' % i, 'page %s' % i)
+        self.server.set('/busy', 'busy', status=503)
+        urls = ['/p0', '/busy', '/p1', '/p2']
+        start = time.monotonic()
+        with fetch.Fetcher(policy(retries=2, backoff=2)) as fetcher:
+            results = fetcher.fetch_many(
+                [fetch.Request(self.server.url(u)) for u in urls],
+                lambda request, result: result.text, wait=5, defer=True)
+        self.assertLess(time.monotonic() - start, 1)
+        self.assertEqual(results, ['page 0', None, 'page 1', 'page 2'])
+        self.assertEqual(self.server.hits['/busy'], 1)
+
     def test_slow_host_abandoned(self):
         "A slow page does not hold the others until its time-out"
         for i in range(10):

@@ -385,6 +385,37 @@ class MonitorTestCase(unittest.TestCase):
         self.assertEqual(Snapshot.search_count([('page', '=', slow)]), 1)
 
     @with_transaction()
+    def test_failing_page_does_not_hold_batch(self):
+        "A page that may heal is retried in a task of its own, not the batch"
+        pool = Pool()
+        Page = pool.get('crm.competitor.page')
+        Queue = pool.get('ir.queue')
+        Snapshot = pool.get('crm.competitor.snapshot')
+        for i in range(3):
+            self.server.set('/p%s' % i, '<p>page %s</p>' % i)
+        self.server.set('/busy', 'busy', status=503)
+        pages = [self.page('/p%s' % i, name='P%s' % i) for i in range(3)]
+        busy = self.page('/busy', name='Busy')
+        start = datetime.datetime.now()
+        with setting('retries', '2'), setting('backoff', '2'):
+            Page.check(pages + [busy])
+            self.assertLess(
+                datetime.datetime.now() - start,
+                datetime.timedelta(seconds=1.5))
+            self.assertEqual(
+                Snapshot.search_count([('page', 'in', pages)]), 3)
+            self.assertEqual(Snapshot.search_count([('page', '=', busy)]), 0)
+            self.assertEqual(self.server.hits['/busy'], 1)
+            task, = Queue.search(
+                [('name', '=', 'crm_competitor_page_slow')])
+            with setting('backoff', '0.1'):
+                task.run()
+        busy = Page(busy.id)
+        self.assertEqual(self.server.hits['/busy'], 4)
+        self.assertEqual(busy.last_outcome, 'error')
+        self.assertEqual(busy.failure_streak, 1)
+
+    @with_transaction()
     def test_slow_server(self):
         "A slow server is timed out"
         self.server.set('/slow', 'late', delay=3)
