@@ -86,8 +86,10 @@ class Corpus:
 
     def __init__(self, count):
         self.count = count
-        self.english = _clean(_english())
-        self.chinese = _clean(_chinese())
+        # Escaped once: the web server's CPU is on this machine's cores,
+        # not on the competitors' ones
+        self.english = [escape(p) for p in _clean(_english())]
+        self.chinese = [escape(p) for p in _clean(_chinese())]
         self._static = {}
 
     def language(self, page):
@@ -194,7 +196,7 @@ class Corpus:
             if k % 12 == 0:
                 parts.append('<h2>%s %d</h2>' % (
                         'Section' if en else '章节', k // 12 + 1))
-            parts.append('<p>%s</p>' % escape(paragraph))
+            parts.append('<p>%s</p>' % paragraph)
         parts.append('<table class="prices"><tr><th>%s</th><th>%s</th></tr>'
             % (('Plan', 'Price') if en else ('方案', '价格')))
         for row in range(state['rows']):
@@ -204,9 +206,9 @@ class Corpus:
                     '¥' if en else '￥', price))
         parts.append('</table>')
         for paragraph in paragraphs[cut:]:
-            parts.append('<p>%s</p>' % escape(paragraph))
+            parts.append('<p>%s</p>' % paragraph)
         for paragraph in extra[:state['paragraphs']]:
-            parts.append('<p class="news">%s</p>' % escape(paragraph))
+            parts.append('<p class="news">%s</p>' % paragraph)
         for keyword in sorted(state['keywords']):
             parts.append('<p class="promo">%s: %s</p>' % (
                     'Now' if en else '现在', keyword))

@@ -57,12 +57,17 @@ def compile_selector(selector):
     match = _CLASS.match(selector)
     if match:
         return _ClassXPath(*match.groups())
+    return etree.XPath(_css_to_xpath(selector))
+
+
+@functools.lru_cache(maxsize=256)
+def _css_to_xpath(selector):
+    "The XPath of a CSS selector (translated once: every check compiles it)"
     from cssselect import GenericTranslator, SelectorError
     try:
-        expression = GenericTranslator().css_to_xpath(selector)
+        return GenericTranslator().css_to_xpath(selector)
     except SelectorError as exception:
         raise RuleError('CSS selector', selector, str(exception))
-    return etree.XPath(expression)
 
 
 class _ClassXPath:
