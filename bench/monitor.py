@@ -325,18 +325,23 @@ def main():
                 for i in range(extra)])
         transaction.commit()
     with Worker(DB_NAME, 2, rss) as worker, Worker(
-            DB_NAME, 1, rss, 'crm_competitor_page_slow'):
+            DB_NAME, 1, rss, 'crm_competitor_page_slow') as slow:
         results['hosts'] = []
+        # The slow hosts' worker starts on its first task: an empty one
+        warm_up(DB_NAME, 'crm_competitor_page_slow')
         # Slow hosts met for the first time: their batches wait batch_wait
         print_round('warm-up, slow+dead hosts', run_round(
                 DB_NAME, corpus, next_round(), page_index, worker,
                 wait_slow=False))
         for _ in range(rounds):
+            slow_cpu = cpu_seconds(slow.process.pid)
             result = run_round(
                 DB_NAME, corpus, next_round(), page_index, worker,
                 wait_slow=False)
             results['hosts'].append(result)
             print_round('slow+dead hosts, 2 workers', result)
+            print("         slow hosts' worker: %.1f CPU s" % (
+                    cpu_seconds(slow.process.pid) - slow_cpu))
 
     rss['urlwatch'] = urlwatch.rss
     rss['web server (bench)'] = peak_rss(server.pid)
@@ -385,6 +390,24 @@ class Worker:
                 os.kill(child, signal.SIGTERM)
             except ProcessLookupError:
                 pass
+
+
+def warm_up(database, queue):
+    "Run an empty check on queue: its worker process starts its pool"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    with Transaction().start(database, 0) as transaction:
+        Page = Pool().get('crm.competitor.page')
+        with Transaction().set_context(queue_name=queue):
+            Page.__queue__.check([])
+        transaction.commit()
+    while True:
+        time.sleep(0.2)
+        with Transaction().start(database, 0, readonly=True):
+            Queue = Pool().get('ir.queue')
+            if not Queue.search_count([('finished_at', '=', None)]):
+                return
 
 
 def run_round(database, corpus, round_, page_index, worker, wait_slow=True):

@@ -134,8 +134,10 @@ class IgnoreText:
                 self.python.append(compile_regex(pattern))
             else:
                 translated.append('(?:%s)' % spelled)
+        # On UTF-8 bytes: RE2 works on them, str costs a mapping of offsets
         self.re2 = re2.compile(
-            '(?m)' + '|'.join(translated), _RE2_OPTIONS) if translated else None
+            ('(?m)' + '|'.join(translated)).encode('utf-8'),
+            _RE2_OPTIONS) if translated else None
 
     def __bool__(self):
         return bool(self.re2 or self.python)
@@ -144,7 +146,8 @@ class IgnoreText:
         "Return the text without the matches and how many there were"
         removed = 0
         if self.re2:
-            text, removed = self.re2.subn('', text)
+            text, removed = self.re2.subn(b'', text.encode('utf-8'))
+            text = text.decode('utf-8')
         for regex in self.python:
             text, count = regex.subn('', text)
             removed += count
