@@ -333,6 +333,9 @@ def main():
         print_round('warm-up, slow+dead hosts', run_round(
                 DB_NAME, corpus, next_round(), page_index, worker,
                 wait_slow=False))
+        # Until their batch gives them up they are not known as slow: not
+        # to be enqueued with the others again
+        drain(DB_NAME, 'crm_competitor_page')
         for _ in range(rounds):
             slow_cpu = cpu_seconds(slow.process.pid)
             result = run_round(
@@ -402,11 +405,21 @@ def warm_up(database, queue):
         with Transaction().set_context(queue_name=queue):
             Page.__queue__.check([])
         transaction.commit()
+    drain(database)
+
+
+def drain(database, queue=None):
+    "Wait until the tasks (of queue) are done"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    domain = [('finished_at', '=', None)]
+    if queue:
+        domain.append(('name', '=', queue))
     while True:
         time.sleep(0.2)
         with Transaction().start(database, 0, readonly=True):
-            Queue = Pool().get('ir.queue')
-            if not Queue.search_count([('finished_at', '=', None)]):
+            if not Pool().get('ir.queue').search_count(domain):
                 return
 
 
