@@ -117,6 +117,12 @@ class MonitorTestCase(unittest.TestCase):
         Page.check([page])
         return Page(page.id)
 
+    def served_pages(self, count):
+        "count pages served as they are"
+        for i in range(count):
+            self.server.set('/p%s' % i, '<p>page %s</p>' % i)
+        return [self.page('/p%s' % i, name='P%s' % i) for i in range(count)]
+
     def changes(self, page):
         Change = Pool().get('crm.competitor.change')
         return Change.search([('page', '=', page.id)], order=[('id', 'ASC')])
@@ -346,10 +352,8 @@ class MonitorTestCase(unittest.TestCase):
         Page = pool.get('crm.competitor.page')
         Queue = pool.get('ir.queue')
         Snapshot = pool.get('crm.competitor.snapshot')
-        for i in range(4):
-            self.server.set('/p%s' % i, '<p>page %s</p>' % i)
         self.server.set('/slow', '<p>late</p>', delay=2)
-        pages = [self.page('/p%s' % i, name='P%s' % i) for i in range(4)]
+        pages = self.served_pages(4)
         slow = self.page('/slow', name='Slow')
         start = datetime.datetime.now()
         with setting('total_timeout', '10'), setting('batch_wait', '0.3'):
@@ -391,10 +395,8 @@ class MonitorTestCase(unittest.TestCase):
         Page = pool.get('crm.competitor.page')
         Queue = pool.get('ir.queue')
         Snapshot = pool.get('crm.competitor.snapshot')
-        for i in range(3):
-            self.server.set('/p%s' % i, '<p>page %s</p>' % i)
         self.server.set('/busy', 'busy', status=503)
-        pages = [self.page('/p%s' % i, name='P%s' % i) for i in range(3)]
+        pages = self.served_pages(3)
         busy = self.page('/busy', name='Busy')
         start = datetime.datetime.now()
         with setting('retries', '2'), setting('backoff', '2'):
