@@ -233,12 +233,26 @@ class RegionMissing(Exception):
 
 def normalise(text):
     "NFKC, one line per non-empty line, spaces collapsed"
-    lines = filter(None, text.splitlines())
-    if not unicodedata.is_normalized('NFKC', text):
-        # Line by line: a line break composes with nothing, and most lines
-        # of a page need no NFKC (checking is much faster than normalising)
-        lines = map(_nfkc, lines)
+    lines = filter(None, _nfkc_text(text).splitlines())
     return '\n'.join(filter(None, map(_collapse, lines)))
+
+
+def _nfkc_text(text):
+    """NFKC of a page's text: the common compatibility characters of prose
+    (no-break space and ellipsis, then the full-width punctuation of
+    Chinese) are replaced in C, the whole text at once; the lines still
+    not normalised are normalised one by one"""
+    for common in _COMMON:
+        if unicodedata.is_normalized('NFKC', text):
+            return text
+        for char in common:
+            if char in text:
+                text = text.replace(char, _COMPATIBLE[ord(char)])
+    if unicodedata.is_normalized('NFKC', text):
+        return text
+    # Line by line: a line break composes with nothing, and most lines
+    # of a page need no NFKC (checking is much faster than normalising)
+    return '\n'.join(map(_nfkc, text.split('\n')))
 
 
 def _nfkc(line):
@@ -273,6 +287,14 @@ _COMPATIBLE = _compatible(
     (0x00a0, 0x00ff), (0x2000, 0x206f), (0x2100, 0x218f),
     (0x2460, 0x24ff), (0x3000, 0x303f), (0x3200, 0x33ff),
     (0xfb00, 0xfb06), (0xfe30, 0xfe6f), (0xff00, 0xffef))
+# Replacing a character by its NFKC leaves the NFKC of the text unchanged:
+# it decomposes the same
+_COMMON = [
+    '\u00a0\u2026',
+    '\uff0c\uff08\uff09\uff1a\uff1b\uff1f\uff01\u3000\uffe5\uff06\uff0e'
+    '\uff0f\uff05\uff0b\uff0d\uff1d\uff1c\uff1e\uff3b\uff3d\uff5b\uff5d'
+    '\uff5e\uff02\uff07',
+    ]
 
 
 def _collapse(line):

@@ -86,6 +86,13 @@ class ExtractTestCase(unittest.TestCase):
         # A full-width letter composes with the accent that follows
         self.assertEqual(
             extract.extract('<p>ＣＡＦＥ\u0301，ﬁ…</p>'), 'CAF\u00c9,fi...')
+        # Prose whose only compatibility forms are the common ones
+        self.assertEqual(
+            extract.extract('<p>价格（含税）：１００￥，\u00a0见…</p>'),
+            '价格(含税):100¥, 见...')
+        self.assertEqual(
+            extract.extract('<p>See\u00a0more…</p><p>x\u00a0\u00a0y</p>'),
+            'See more...\nx y')
 
     def test_removed_text_normalised(self):
         "The text left by the ignore rules is normalised again"
