@@ -431,46 +431,38 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    with Transaction().start(database, 0) as transaction:
-        pool = Pool()
+    def make_due(pool):
+        "Make every page due; return the last change and the last task"
         Page = pool.get('crm.competitor.page')
-        Change = pool.get('crm.competitor.change')
         table = Page.__table__()
-        cursor = transaction.connection.cursor()
+        cursor = Transaction().connection.cursor()
         past = datetime.datetime.now() - datetime.timedelta(seconds=1)
         cursor.execute(*table.update([table.next_check], [past]))
-        last = Change.search([], order=[('id', 'DESC')], limit=1)
-        last = last[0].id if last else 0
-        transaction.commit()
+        return [(last[0].id if last else 0) for last in (
+                pool.get(m).search([], order=[('id', 'DESC')], limit=1)
+                for m in ['crm.competitor.change', 'ir.queue'])]
+    last, last_task = as_cron(database, make_due)
     ids = list(page_index)
     pg_cpu, cpu = cpu_seconds(postmaster()), cpu_seconds(worker.process.pid)
     start = time.perf_counter()
-    # The checks of this round: those of the previous one may have ended
-    # less than a second ago
     begun = datetime.datetime.now()
-    with Transaction().start(database, 0) as transaction:
-        Pool().get('crm.competitor.page').check_due()
-        transaction.commit()
+    as_cron(database, lambda pool: pool.get('crm.competitor.page').check_due())
     queued = time.perf_counter() - start
     while True:
         time.sleep(0.2)
         worker.poll()
         with Transaction().start(database, 0, readonly=True):
-            pool = Pool()
-            if wait_slow:
-                Queue = pool.get('ir.queue')
-                if not Queue.search_count([('finished_at', '=', None)]):
-                    break
-            else:
-                Page = pool.get('crm.competitor.page')
-                # The corpus pages are the first ones: a range is cheap to
-                # poll, a list of 2,000 ids is not
-                if not Page.search_count([
-                            ('id', '<=', max(ids)),
-                            ['OR', ('last_check', '=', None),
-                                ('last_check', '<', begun)],
-                            ]):
-                    break
+            # The round's tasks, and with wait_slow those left to the slow
+            # hosts' queue; not the pages' last check: it is stored to the
+            # second, rounded, and may look later than the round's start
+            domain = [('finished_at', '=', None)]
+            if not wait_slow:
+                domain += [
+                    ('id', '>', last_task),
+                    ('name', '=', 'crm_competitor_page'),
+                    ]
+            if not Pool().get('ir.queue').search_count(domain):
+                break
     elapsed = time.perf_counter() - start
     pg_cpu = cpu_seconds(postmaster()) - pg_cpu
     cpu = cpu_seconds(worker.process.pid) - cpu + pg_cpu
@@ -497,6 +489,27 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
         'expected_events': expected_events, 'errors': errors,
         'count': count,
         }
+
+
+def as_cron(database, method):
+    """Run method(pool) in a transaction as ir.cron runs its tasks: again
+    when a concurrent one (a worker still checking a slow host's pages)
+    made it fail"""
+    from trytond import backend, config
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    retry = config.getint('database', 'retry')
+    for count in range(retry + 1):
+        try:
+            with Transaction().start(database, 0) as transaction:
+                result = method(Pool())
+                transaction.commit()
+                return result
+        except backend.DatabaseOperationalError:
+            if count == retry:
+                raise
+            time.sleep(0.02 * (retry - count))
 
 
 def print_round(label, r):
