@@ -345,6 +345,23 @@ class MonitorTestCase(unittest.TestCase):
         self.assertTrue(page.flagged)
         self.assertEqual(self.server.hits['/l1'], 1)
 
+    def check_apart(self, pages, apart):
+        """Check the pages with the one apart: the batch is done at once,
+        that page left to a patient task, which is returned"""
+        pool = Pool()
+        Page = pool.get('crm.competitor.page')
+        Queue = pool.get('ir.queue')
+        Snapshot = pool.get('crm.competitor.snapshot')
+        start = datetime.datetime.now()
+        Page.check(pages + [apart])
+        self.assertLess(
+            datetime.datetime.now() - start, datetime.timedelta(seconds=1.5))
+        self.assertEqual(
+            Snapshot.search_count([('page', 'in', pages)]), len(pages))
+        self.assertEqual(Snapshot.search_count([('page', '=', apart)]), 0)
+        task, = Queue.search([('name', '=', 'crm_competitor_page_slow')])
+        return task
+
     @with_transaction()
     def test_slow_page_does_not_hold_batch(self):
         "A slow page is left to a task of its own, the others are done"
@@ -357,19 +374,11 @@ class MonitorTestCase(unittest.TestCase):
         slow = self.page('/slow', name='Slow')
         start = datetime.datetime.now()
         with setting('total_timeout', '10'), setting('batch_wait', '0.3'):
-            Page.check(pages + [slow])
-            self.assertLess(
-                datetime.datetime.now() - start,
-                datetime.timedelta(seconds=1.5))
-            self.assertEqual(
-                Snapshot.search_count([('page', 'in', pages)]), 4)
-            self.assertEqual(Snapshot.search_count([('page', '=', slow)]), 0)
+            task = self.check_apart(pages, slow)
             slow = Page(slow.id)
             self.assertTrue(slow.slow)
             self.assertEqual(
                 Queue.search([('name', '=', 'crm_competitor_page')]), [])
-            task, = Queue.search(
-                [('name', '=', 'crm_competitor_page_slow')])
             self.assertTrue(task.expected_at)
             task.run()
             slow = Page(slow.id)
@@ -391,25 +400,13 @@ class MonitorTestCase(unittest.TestCase):
     @with_transaction()
     def test_failing_page_does_not_hold_batch(self):
         "A page that may heal is retried in a task of its own, not the batch"
-        pool = Pool()
-        Page = pool.get('crm.competitor.page')
-        Queue = pool.get('ir.queue')
-        Snapshot = pool.get('crm.competitor.snapshot')
+        Page = Pool().get('crm.competitor.page')
         self.server.set('/busy', 'busy', status=503)
         pages = self.served_pages(3)
         busy = self.page('/busy', name='Busy')
-        start = datetime.datetime.now()
         with setting('retries', '2'), setting('backoff', '2'):
-            Page.check(pages + [busy])
-            self.assertLess(
-                datetime.datetime.now() - start,
-                datetime.timedelta(seconds=1.5))
-            self.assertEqual(
-                Snapshot.search_count([('page', 'in', pages)]), 3)
-            self.assertEqual(Snapshot.search_count([('page', '=', busy)]), 0)
+            task = self.check_apart(pages, busy)
             self.assertEqual(self.server.hits['/busy'], 1)
-            task, = Queue.search(
-                [('name', '=', 'crm_competitor_page_slow')])
             with setting('backoff', '0.1'):
                 task.run()
         busy = Page(busy.id)
