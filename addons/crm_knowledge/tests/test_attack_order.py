@@ -1,11 +1,12 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"Sorting on what another team's salesperson may not read, over JSON-RPC"
+"""Sorting on what another team's salesperson may not read, and checking
+a page they may only read, over JSON-RPC"""
 import datetime
 from decimal import Decimal
 
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.crm_sales.tests.rpc import RpcClient
+from trytond.modules.crm_sales.tests.rpc import RpcClient, RpcError
 from trytond.modules.crm_sales.tests.tools import (
     SALESPERSON, create_customer, create_staff, create_teams)
 from trytond.pool import Pool
@@ -60,6 +61,7 @@ class AttackOrderTestCase(RouteTestCase):
                         'snapshot': snapshot.id, 'detected_at': now,
                         'opportunity': deal.id,
                         } for deal in deals])
+        cls.page_id = page.id
         cls.change_ids = {
             d.description: c.id for d, c in zip(deals, changes)}
 
@@ -94,3 +96,13 @@ class AttackOrderTestCase(RouteTestCase):
                 # Unreadable deals sort as nothing: in creation order
                 north = [r for r in rows if r != "Mid"]
                 self.assertEqual(north, ["Zeta", "Alpha"])
+
+    def test_salesperson_cannot_check_page(self):
+        "A salesperson's call of Check Now is refused: no snapshot written"
+        client = RpcClient(self.db_name).login('south', PASSWORD)
+        with self.assertRaises(RpcError) as cm:
+            client.model(
+                'crm.competitor.page', 'check_now', [self.page_id])
+        self.assertIn('check_now', cm.exception.message)
+        self.assertEqual(
+            client.model('crm.competitor.snapshot', 'search_count', []), 1)
