@@ -432,20 +432,21 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
     from trytond.transaction import Transaction
 
     def make_due(pool):
-        "Make every page due; return the last change and the last task"
-        Page = pool.get('crm.competitor.page')
-        table = Page.__table__()
+        "Make every page due; return the last change, snapshot and task"
+        def last(model):
+            records = pool.get(model).search(
+                [], order=[('id', 'DESC')], limit=1)
+            return records[0].id if records else 0
+        table = pool.get('crm.competitor.page').__table__()
         cursor = Transaction().connection.cursor()
         past = datetime.datetime.now() - datetime.timedelta(seconds=1)
         cursor.execute(*table.update([table.next_check], [past]))
-        return [(last[0].id if last else 0) for last in (
-                pool.get(m).search([], order=[('id', 'DESC')], limit=1)
-                for m in ['crm.competitor.change', 'ir.queue'])]
-    last, last_task = as_cron(database, make_due)
+        return (last('crm.competitor.change'),
+            last('crm.competitor.snapshot'), last('ir.queue'))
+    last, last_snapshot, last_task = as_cron(database, make_due)
     ids = list(page_index)
     pg_cpu, cpu = cpu_seconds(postmaster()), cpu_seconds(worker.process.pid)
     start = time.perf_counter()
-    begun = datetime.datetime.now()
     as_cron(database, lambda pool: pool.get('crm.competitor.page').check_due())
     queued = time.perf_counter() - start
     while True:
@@ -477,7 +478,7 @@ def run_round(database, corpus, round_, page_index, worker, wait_slow=True):
             for c in changes for h in c.hits}
         errors = Snapshot.search_count([
                 ('outcome', '!=', 'ok'), ('page', 'in', ids),
-                ('fetched_at', '>=', begun)])
+                ('id', '>', last_snapshot)])
     count = len(page_index)
     expected = {i for i in range(count) if corpus.changed(i, round_)}
     expected_events = {(i,) + e for i in expected

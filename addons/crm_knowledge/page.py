@@ -674,13 +674,13 @@ class Snapshot(ModelSQL, ModelView):
         In SQL because the monitoring's benchmark needs it: the check makes
         them from what it fetched, and create's validation would read every
         one back to check nothing."""
+        if not vlist:
+            return []
         transaction = Transaction()
         database = transaction.database
         connection = transaction.connection
         cursor = connection.cursor()
         table = cls.__table__()
-        if not vlist:
-            return []
         names = sorted(vlist[0])
         columns = [table.create_uid, table.create_date] + [
             Column(table, n) for n in names]
