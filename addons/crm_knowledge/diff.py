@@ -34,18 +34,21 @@ class Diff:
     def __init__(self, old, new):
         self.old = old.splitlines() if old else []
         self.new = new.splitlines() if new else []
-        matcher = difflib.SequenceMatcher(None, self.old, self.new, False)
-        self.opcodes = matcher.get_opcodes()
+        self.opcodes = _opcodes(self.old, self.new)
         self.added = sum(
             j2 - j1 for tag, _, _, j1, j2 in self.opcodes if tag != 'equal')
         self.removed = sum(
             i2 - i1 for tag, i1, i2, _, _ in self.opcodes if tag != 'equal')
+        self._groups = None
 
     def groups(self):
         "Opcodes grouped in hunks with some context"
-        matcher = difflib.SequenceMatcher(None, self.old, self.new, False)
-        matcher.opcodes = self.opcodes
-        return matcher.get_grouped_opcodes(CONTEXT)
+        if self._groups is None:
+            # The grouping reads only the opcodes, not the sequences
+            matcher = difflib.SequenceMatcher(None, (), ())
+            matcher.opcodes = self.opcodes
+            self._groups = list(matcher.get_grouped_opcodes(CONTEXT))
+        return self._groups
 
     def unified(self):
         result = []
@@ -129,6 +132,30 @@ class Diff:
                 rows.extend(added % m[1] for m in marked)
                 rows.extend(added % escape(line) for line in new[pairs:])
         return ''.join(rows)
+
+
+def _opcodes(old, new):
+    """The opcodes of the lines of old to those of new
+
+    A page changes in a few places: the lines the two texts start and end
+    with in common are left out of the matching, which is quadratic at
+    worst, and added back as equal."""
+    size = min(len(old), len(new))
+    head = 0
+    while head < size and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < size - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(
+        None, old[head:len(old) - tail], new[head:len(new) - tail], False)
+    opcodes = [('equal', 0, head, 0, head)] if head else []
+    opcodes.extend((tag, i1 + head, i2 + head, j1 + head, j2 + head)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes())
+    if tail:
+        opcodes.append(('equal', len(old) - tail, len(old),
+                len(new) - tail, len(new)))
+    return opcodes
 
 
 def _words(old, new, marks=('<del>%s</del>', '<ins>%s</ins>')):

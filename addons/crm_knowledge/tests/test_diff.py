@@ -21,6 +21,25 @@ class DiffTestCase(unittest.TestCase):
         self.assertEqual(diff.Diff(old, old).unified(), '')
         self.assertEqual(diff.Diff(old, old).html(), '')
 
+    def test_common_head_and_tail(self):
+        "Lines in common at both ends are matched as difflib matches them"
+        import difflib
+        lines = ['line %d' % i for i in range(50)]
+        cases = [
+            (lines, lines[:20] + ['new'] + lines[20:]),
+            (lines, lines[1:]),
+            (lines, lines[:-1] + ['last']),
+            (lines, ['first'] + lines + ['last']),
+            (lines, []),
+            ([], lines),
+            (['a', 'b', 'a', 'b'], ['a', 'b', 'c', 'a', 'b']),
+            (['x'] * 5, ['x'] * 3),
+            ]
+        for old, new in cases:
+            result = diff.Diff('\n'.join(old), '\n'.join(new))
+            self.assertEqual(result.opcodes, difflib.SequenceMatcher(
+                    None, old, new, False).get_opcodes())
+
     def test_chinese_words(self):
         "Chinese changes are marked character by character"
         old = '旗舰版价格为199元，包含一年服务'
