@@ -219,7 +219,15 @@ class MonitorTestCase(unittest.TestCase):
         follower, other = self.users()
         self.server.set('/product', product_page())
         page = self.page()
+        Party = pool.get('party.party')
+        Competitor = pool.get('crm.competitor')
+        party, = Party.create([{'name': 'Other rival'}])
+        rival, = Competitor.create([{'party': party.id}])
         Keyword.create([{
+                    # Another competitor's watch does not apply
+                    'keyword': 'trial', 'scope': 'competitor',
+                    'competitor': rival.id, 'user': other.id,
+                    }, {
                     'keyword': 'ＦＲＥＥ TRIAL', 'scope': 'competitor',
                     'competitor': page.competitor.id, 'user': other.id,
                     }, {
@@ -251,6 +259,26 @@ class MonitorTestCase(unittest.TestCase):
             sorted((h.keyword.keyword, h.event) for h in change.hits),
             sorted([
                     ('ＦＲＥＥ TRIAL', 'disappeared'), ('降价', 'disappeared')]))
+
+    @with_transaction()
+    def test_snapshot_texts_compressed_with_lz4(self):
+        "On PostgreSQL the snapshots' texts are compressed with LZ4"
+        from trytond import backend
+        if backend.name != 'postgresql':
+            self.skipTest("column compression is PostgreSQL's")
+        Snapshot = Pool().get('crm.competitor.snapshot')
+        cursor = Transaction().connection.cursor()
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+            "WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            self.skipTest("this PostgreSQL has no LZ4")
+        # Long enough to be compressed (over 2 KB)
+        self.server.set('/product', product_page(
+                extra='Free support for every plan. ' * 200))
+        self.check(self.page())
+        cursor.execute('SELECT pg_column_compression("text") FROM "%s" '
+            'WHERE "text" IS NOT NULL' % Snapshot._table)
+        self.assertEqual(cursor.fetchall(), [('lz4',)])
 
     @with_transaction()
     def test_chinese_pages(self):
