@@ -142,6 +142,33 @@ class IgnoreText:
     def __bool__(self):
         return bool(self.re2 or self.python)
 
+    def remove(self, text):
+        """The normalised text without the matches, normalised again
+
+        With RE2 alone only the lines the matches were in are normalised
+        again, not the whole page: removing a time stamp from a line of a
+        100 KB page leaves the other lines as they were."""
+        if self.python or not self.re2:
+            text, removed = self.subn(text)
+            return _normalise_again(text) if removed else text
+        data = text.encode('utf-8')
+        pieces, last = [], 0
+        for first, stop, spans in _lines_of(data, self.re2.finditer(data)):
+            pieces.append(data[last:first].decode('utf-8'))
+            kept, start = [], first
+            for begin, end in spans:
+                kept.append(data[start:begin])
+                start = end
+            kept.append(data[start:stop])
+            line = _normalise_again(b''.join(kept).decode('utf-8'))
+            pieces.append(line)
+            # A line left empty goes with its line break
+            last = stop if line else stop + 1
+        if not pieces:
+            return text
+        pieces.append(data[last:].decode('utf-8'))
+        return ''.join(pieces).strip('\n')
+
     def subn(self, text):
         "Return the text without the matches and how many there were"
         removed = 0
@@ -152,6 +179,24 @@ class IgnoreText:
             text, count = regex.subn('', text)
             removed += count
         return text, removed
+
+
+def _lines_of(data, matches):
+    """Group the spans of the matches by the lines they are in:
+    [(start of the first line, end of the last line, spans)]"""
+    groups = []
+    for match in matches:
+        begin, end = match.span()
+        first = data.rfind(b'\n', 0, begin) + 1
+        stop = data.find(b'\n', end)
+        if stop < 0:
+            stop = len(data)
+        if groups and first <= groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], stop)
+            groups[-1][2].append((begin, end))
+        else:
+            groups.append([first, stop, [(begin, end)]])
+    return groups
 
 
 _RE2_OPTIONS = re2.Options()
@@ -338,9 +383,7 @@ def extract(text, rules=None, content_type='text/html'):
         content = _extract_html(text, rules)
     content = normalise(content)
     if rules.ignore_text:
-        content, removed = rules.ignore_text.subn(content)
-        if removed:
-            content = _normalise_again(content)
+        content = rules.ignore_text.remove(content)
     return content
 
 

@@ -151,6 +151,30 @@ class ExtractTestCase(unittest.TestCase):
                     ignore.subn(text)[0],
                     extract.compile_regex(pattern).sub('', text))
 
+    def test_ignore_regexes_lines(self):
+        "Only the lines of the matches are normalised again, as a whole"
+        text = extract.normalise(
+            'Page generated 2026-12-01 10:00:00, 1,234 people viewing\n'
+            'Price $10\nsession 0123456789abcdef\n'
+            '中文 会话 fedcba9876543210 结束\nend')
+        self.assertEqual(extract.IgnoreText((
+                    r'\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}',
+                    r'[\d,]+ people viewing',
+                    r'(?:session|会话) [0-9a-f]{16}',
+                    )).remove(text),
+            'Page generated ,\nPrice $10\n中文 结束\nend')
+        for patterns in [
+                (r'\d+',), (r'\s+',), (r'\n',), (r'(?s)0.*f',),
+                (r'^\w+',), (r'(?m)^.*$',), (r'Price \S+', r'end'),
+                # Python's re after RE2: the whole text
+                (r'\bend\b', r'\d+'),
+                ]:
+            with self.subTest(patterns=patterns):
+                ignore = extract.IgnoreText(patterns)
+                removed, _ = ignore.subn(text)
+                self.assertEqual(ignore.remove(text),
+                    extract._normalise_again(removed))
+
     def test_ignore_regexes_together(self):
         "Several ignore rules are applied at once, leftmost first"
         ignore = extract.IgnoreText((r'\d+ viewing', r'(?<=id )\w+', 'ad'))
