@@ -278,8 +278,11 @@ class RegionMissing(Exception):
 
 def normalise(text):
     "NFKC, one line per non-empty line, spaces collapsed"
-    lines = filter(None, _nfkc_text(text).splitlines())
-    return '\n'.join(filter(None, map(_collapse, lines)))
+    text = _nfkc_text(text)
+    # Within a line of an NFKC text the only spaces but ' ' are these
+    collapse = _collapse if any(c in text for c in '\t\x1f\u1680') else (
+        _collapse_spaces)
+    return '\n'.join(filter(None, map(collapse, text.splitlines())))
 
 
 def _nfkc_text(text):
@@ -340,6 +343,14 @@ _COMMON = [
     '\uff0f\uff05\uff0b\uff0d\uff1d\uff1c\uff1e\uff3b\uff3d\uff5b\uff5d'
     '\uff5e\uff02\uff07',
     ]
+
+
+def _collapse_spaces(line):
+    "_collapse() of a line whose only space is ' '"
+    line = line.strip(' ')
+    if '  ' not in line:
+        return line
+    return ' '.join(line.split())
 
 
 def _collapse(line):

@@ -109,6 +109,17 @@ class ExtractTestCase(unittest.TestCase):
             extract.extract('a  b\n\n  c ', content_type='text/plain'),
             'a b\nc')
 
+    def test_spaces_collapsed(self):
+        "Every kind of space is collapsed, whether the text has tabs or not"
+        self.assertEqual(
+            extract.normalise(' a  b \u3000c\n\n d\u200b  e\u2009\n'),
+            'a b c\nd\u200b e')
+        for space in ['\t', '\x1f', '\u1680']:
+            with self.subTest(space=space):
+                self.assertEqual(
+                    extract.normalise(' a %s b\n%sc  d%s\n' % ((space,) * 3)),
+                    'a b\nc d')
+
     def test_malformed(self):
         "Malformed HTML and XML declarations do not fail"
         self.assertEqual(extract.extract('<p>a<div>b</p></span>c'), 'a\nbc')
