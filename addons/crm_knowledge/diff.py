@@ -10,6 +10,7 @@ markup into the client or the e-mails.
 import difflib
 import re
 from collections import Counter
+from functools import cached_property
 from html import escape
 
 from .extract import fold
@@ -39,20 +40,18 @@ class Diff:
             j2 - j1 for tag, _, _, j1, j2 in self.opcodes if tag != 'equal')
         self.removed = sum(
             i2 - i1 for tag, i1, i2, _, _ in self.opcodes if tag != 'equal')
-        self._groups = None
 
-    def groups(self):
+    @cached_property
+    def hunks(self):
         "Opcodes grouped in hunks with some context"
-        if self._groups is None:
-            # The grouping reads only the opcodes, not the sequences
-            matcher = difflib.SequenceMatcher(None, (), ())
-            matcher.opcodes = self.opcodes
-            self._groups = list(matcher.get_grouped_opcodes(CONTEXT))
-        return self._groups
+        # The grouping reads only the opcodes, not the sequences
+        matcher = difflib.SequenceMatcher(None, (), ())
+        matcher.opcodes = self.opcodes
+        return list(matcher.get_grouped_opcodes(CONTEXT))
 
     def unified(self):
         result = []
-        for group in self.groups():
+        for group in self.hunks:
             first, last = group[0], group[-1]
             result.append('@@ -%s,%s +%s,%s @@' % (
                     first[1] + 1, last[2] - first[1],
@@ -89,7 +88,7 @@ class Diff:
     def html(self):
         "A side-by-side table with the changed words marked"
         rows = []
-        for group in self.groups():
+        for group in self.hunks:
             rows.append('<tr class="hunk"><td colspan="2">&#8942;</td></tr>')
             for tag, i1, i2, j1, j2 in group:
                 if tag == 'equal':
@@ -116,7 +115,7 @@ class Diff:
         rows = []
         removed = '<div><font color="#b42318">- %s</font></div>'
         added = '<div><font color="#067647">+ %s</font></div>'
-        for group in self.groups():
+        for group in self.hunks:
             rows.append('<div>&#8942;</div>')
             for tag, i1, i2, j1, j2 in group:
                 if tag == 'equal':

@@ -346,7 +346,8 @@ _COMMON = [
 
 
 def _collapse_spaces(line):
-    "_collapse() of a line whose only space is ' '"
+    """A line whose only space is ' ', stripped and collapsed: left as it is
+    when it has no double one (most lines of prose)"""
     line = line.strip(' ')
     if '  ' not in line:
         return line
@@ -354,12 +355,9 @@ def _collapse_spaces(line):
 
 
 def _collapse(line):
-    # A printable line has no space but ' ': stripped, it is left as it
-    # is when it has no double one (most lines of prose)
+    # A printable line has no space but ' '
     if line.isprintable():
-        line = line.strip(' ')
-        if '  ' not in line:
-            return line
+        return _collapse_spaces(line)
     return ' '.join(line.split())
 
 
