@@ -32,6 +32,9 @@ def timed_run(clone, port, extra):
         start_new_session=True)
     try:
         for line in process.stdout:
+            # Each step's time: "crm: [1/2] creating ...: done in 62s"
+            if ': done in ' in line:
+                print(f"      {line.strip()}", flush=True)
             if 'listening in' in line:
                 return time.monotonic() - start
         raise SystemExit("./crm run stopped before listening; see "
