@@ -53,7 +53,9 @@ def sao_login(page, server, login, path=''):
         answer = page.wait_for_function(_LOGIN_ANSWER, timeout=30000)
         if answer.json_value() == 'in':
             break
-    page.wait_for_selector('#menu', state='visible', timeout=30000)
+    # The menu once loaded: below 992 px sao hides it as soon as a tab
+    # opens (the home, the record of the URL), so it may never show
+    page.wait_for_selector('#menu tr', state='attached', timeout=30000)
 
 
 # Whether sao is logged in ('in') or asks for the password again ('again')
