@@ -62,8 +62,10 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope='session')
 def browser():
     from playwright.sync_api import sync_playwright
-    executable = shutil.which('chromium')
-    assert executable, "Debian's chromium is required (./crm test installs it)"
+    executable = shutil.which('chromium-headless-shell')
+    assert executable, (
+        "Debian's chromium-headless-shell is required"
+        " (./crm test installs it)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable, args=CHROMIUM_ARGS, headless=True)
