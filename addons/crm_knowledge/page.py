@@ -207,6 +207,9 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                 page.rules()
         if field_names & {'url', 'selector', 'active'}:
             cls.check_duplicates(pages)
+        if 'interval' in field_names:
+            for page in pages:
+                page.check_interval()
 
     def check_url(self):
         try:
@@ -216,6 +219,12 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
                     'crm_knowledge.msg_page_invalid_url',
                     page=self.rec_name, url=self.url,
                     reason=str(exception)))
+
+    def check_interval(self):
+        if self.interval <= datetime.timedelta(0):
+            raise PageValidationError(gettext(
+                    'crm_knowledge.msg_page_interval_positive',
+                    page=self.rec_name))
 
     def rules(self):
         "The compiled rules; an invalid one is refused with its reason"
@@ -325,9 +334,14 @@ class Page(DeactivableMixin, ModelSQL, ModelView):
         """
         now = datetime.datetime.now()
         size = config.getint(SECTION, 'batch', default=50)
-        ids = [p.id for p in cls.search([
+        # Only the ids: the records of a search read all their columns
+        # and each checks the ids of all (0.18 s for 2,000 pages)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*cls.search([
                     ('next_check', '<=', now),
-                    ], order=[('next_check', 'ASC'), ('id', 'ASC')])]
+                    ], order=[('next_check', 'ASC'), ('id', 'ASC')],
+                query=True))
+        ids = [i for i, in cursor]
         slow = []
         for index in range(0, len(ids), size):
             pages = cls.browse(ids[index:index + size])

@@ -488,6 +488,21 @@ class MonitorTestCase(unittest.TestCase):
             self.assertIn(reason, context.exception.message)
 
     @with_transaction()
+    def test_interval_must_be_positive(self):
+        "A page is checked at an interval longer than zero"
+        Page = Pool().get('crm.competitor.page')
+        for path, interval in [
+                ('/zero', datetime.timedelta(0)),
+                ('/negative', datetime.timedelta(hours=-1)),
+                ]:
+            with self.assertRaises(ValidationError) as context:
+                self.page(path, interval=interval)
+            self.assertIn('longer than zero', context.exception.message)
+        page = self.page(interval=datetime.timedelta(minutes=5))
+        with self.assertRaises(ValidationError):
+            Page.write([page], {'interval': datetime.timedelta(0)})
+
+    @with_transaction()
     def test_duplicate_rejected(self):
         "The same URL and region cannot be watched twice"
         self.page()
