@@ -1,7 +1,8 @@
 # This file is part of the CRM suite.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Sorting on what another team's salesperson may not read, and checking
-a page they may only read, over JSON-RPC"""
+a page they may only read or running the cron's check of the due pages,
+over JSON-RPC"""
 import datetime
 from decimal import Decimal
 
@@ -49,10 +50,12 @@ class AttackOrderTestCase(RouteTestCase):
                         ('south', "Mid", 500, "Mike")]])
             party, = Party.create([{'name': "Acme"}])
             competitor, = Competitor.create([{'party': party.id}])
+            now = datetime.datetime.now()
+            # Due: the cron would enqueue it and move its next check on
             page, = Page.create([{
                         'name': "Prices", 'competitor': competitor.id,
-                        'url': 'https://www.example.com/prices'}])
-            now = datetime.datetime.now()
+                        'url': 'https://www.example.com/prices',
+                        'next_check': now - datetime.timedelta(hours=1)}])
             snapshot, = Snapshot.create([{
                         'page': page.id, 'fetched_at': now}])
             # Each team notes the change on its deal
@@ -106,3 +109,15 @@ class AttackOrderTestCase(RouteTestCase):
         self.assertIn('check_now', cm.exception.message)
         self.assertEqual(
             client.model('crm.competitor.snapshot', 'search_count', []), 1)
+
+    def test_salesperson_cannot_run_cron_check(self):
+        "A salesperson's call of the cron's check is refused: nothing moved"
+        client = RpcClient(self.db_name).login('south', PASSWORD)
+        before, = client.model(
+            'crm.competitor.page', 'read', [self.page_id], ['next_check'])
+        with self.assertRaises(RpcError) as cm:
+            client.model('crm.competitor.page', 'check_due')
+        self.assertIn('403 Forbidden', cm.exception.message)
+        after, = client.model(
+            'crm.competitor.page', 'read', [self.page_id], ['next_check'])
+        self.assertEqual(after['next_check'], before['next_check'])
